@@ -1,0 +1,71 @@
+"""measureopt: convex, measure-space formulations of neural-network training.
+
+What to solve lives here (measures, the sphere, activations, data, problems,
+certificates, transport distances, plots in :mod:`measureopt.plot`); how to
+solve it lives in the separate :mod:`solvers` package.
+"""
+
+from .activations import (
+    ACTIVATIONS,
+    Activation,
+    ReLU,
+    ReLUPower,
+    Sigmoid,
+    Softplus,
+    Tanh,
+    get_activation,
+)
+from .certificates import DualityGap, GridOracle, SupResult
+from .datasets import TeacherStudentData, teacher_student
+from .exceptions import (
+    ConvergenceWarning,
+    IncompatibleSolverError,
+    MeasureOptError,
+    SolverError,
+    SolverNotInstalledError,
+)
+from .measures import DiscreteMeasure
+from .problems import BLASSO
+from .sphere import (
+    SPHERE_TOL,
+    geodesic_distance,
+    retract,
+    sample_sphere,
+    sphere_grid,
+    tangent_project,
+)
+from .transport import TransportResult, wasserstein, wasserstein_details
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "ACTIVATIONS",
+    "Activation",
+    "BLASSO",
+    "ConvergenceWarning",
+    "DiscreteMeasure",
+    "DualityGap",
+    "GridOracle",
+    "IncompatibleSolverError",
+    "MeasureOptError",
+    "ReLU",
+    "ReLUPower",
+    "SPHERE_TOL",
+    "Sigmoid",
+    "Softplus",
+    "SolverError",
+    "SolverNotInstalledError",
+    "SupResult",
+    "Tanh",
+    "TeacherStudentData",
+    "TransportResult",
+    "geodesic_distance",
+    "get_activation",
+    "retract",
+    "sample_sphere",
+    "sphere_grid",
+    "tangent_project",
+    "teacher_student",
+    "wasserstein",
+    "wasserstein_details",
+]

@@ -1,0 +1,45 @@
+"""Exceptions and warnings shared by :mod:`measureopt` and :mod:`solvers`.
+
+Bad user input raises the built-in :class:`ValueError` or :class:`TypeError`
+with a message naming the argument. The classes below cover what is specific
+to this library: a solver that cannot run (not installed, or not compatible
+with the problem) and a solver that stopped before its tolerance.
+
+Numerical failures are *not* exceptions: every solver returns a
+:class:`solvers.Result` whose ``status`` says what went wrong.
+"""
+
+__all__ = [
+    "MeasureOptError",
+    "SolverError",
+    "SolverNotInstalledError",
+    "IncompatibleSolverError",
+    "ConvergenceWarning",
+]
+
+
+class MeasureOptError(Exception):
+    """Base class of the exceptions raised by measureopt and solvers."""
+
+
+class SolverError(MeasureOptError):
+    """A solver cannot be used as configured."""
+
+
+class SolverNotInstalledError(SolverError, ImportError):
+    """The backend a solver was asked to use is not installed."""
+
+
+class IncompatibleSolverError(SolverError, TypeError):
+    """The solver does not handle this kind of problem.
+
+    Raised when a problem lacks a method the solver needs (for example a grid
+    solver given a problem without ``features``).
+    """
+
+
+class ConvergenceWarning(UserWarning):
+    """A solver stopped at ``max_iter`` or at an inaccurate solution.
+
+    The message gives the numbers (iterations, gap, tolerance) and the fix.
+    """

@@ -1,0 +1,32 @@
+"""solvers: how to solve measureopt problems.
+
+Every solver takes a :mod:`measureopt` problem and returns a :class:`Result`.
+This package imports :mod:`measureopt`; :mod:`measureopt` never imports it.
+"""
+
+from measureopt.exceptions import (
+    ConvergenceWarning,
+    IncompatibleSolverError,
+    MeasureOptError,
+    SolverError,
+    SolverNotInstalledError,
+)
+
+from .backends import BACKENDS, available_backends
+from .base import Solver
+from .grid_convex import GridConvex
+from .result import Result, Status
+
+__all__ = [
+    "BACKENDS",
+    "ConvergenceWarning",
+    "GridConvex",
+    "IncompatibleSolverError",
+    "MeasureOptError",
+    "Result",
+    "Solver",
+    "SolverError",
+    "SolverNotInstalledError",
+    "Status",
+    "available_backends",
+]

@@ -1,0 +1,119 @@
+"""The status enum and the result type shared by every solver."""
+
+import enum
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from measureopt.measures import DiscreteMeasure
+
+__all__ = ["Status", "Result"]
+
+
+class Status(str, enum.Enum):
+    """Outcome of a solve. Values are plain strings (``Status.OPTIMAL == "optimal"``)."""
+
+    #: Converged to the requested tolerance.
+    OPTIMAL = "optimal"
+    #: The backend stopped close to a solution but short of its tolerance.
+    OPTIMAL_INACCURATE = "optimal_inaccurate"
+    #: Stopped at the iteration (or time) limit; the result holds the last iterate.
+    MAX_ITER = "max_iter"
+    #: The backend declared the problem infeasible (a numerical failure for
+    #: the always-feasible problems of this library).
+    INFEASIBLE = "infeasible"
+    INFEASIBLE_INACCURATE = "infeasible_inaccurate"
+    #: The backend declared the problem unbounded (likewise a numerical failure here).
+    UNBOUNDED = "unbounded"
+    UNBOUNDED_INACCURATE = "unbounded_inaccurate"
+    INFEASIBLE_OR_UNBOUNDED = "infeasible_or_unbounded"
+    #: NaN or inf appeared in the iterates.
+    NUMERICAL_ERROR = "numerical_error"
+    #: The backend raised or returned no usable answer.
+    SOLVER_ERROR = "solver_error"
+
+    def __str__(self):
+        return self.value
+
+    @property
+    def success(self):
+        """bool: ``True`` for ``OPTIMAL`` and ``OPTIMAL_INACCURATE``."""
+        return self in (Status.OPTIMAL, Status.OPTIMAL_INACCURATE)
+
+
+@dataclass(frozen=True)
+class Result:
+    """What every solver returns.
+
+    Attributes
+    ----------
+    measure : DiscreteMeasure
+        The solution, or the last iterate when ``status`` is a failure.
+    objective : float
+        The problem's objective recomputed from ``measure`` (never the
+        backend's own number, which is kept in ``stats`` where available).
+    dual_gap : float
+        Upper bound on ``objective - optimum`` from a dual-feasible point.
+        Which optimum is said by ``stats["gap_scope"]``: ``"grid"`` for the
+        problem restricted to the solver's grid, ``"sphere"`` for the
+        continuous problem. ``nan`` when it could not be computed.
+    status : Status
+        How the solve ended.
+    n_iter : int
+        Iterations of the solver or its backend.
+    history : dict of str to ndarray
+        Per-iteration traces, all of the same length (may be empty).
+    solver : str
+        Which solver and configuration produced this result.
+    solve_time : float
+        Wall-clock seconds of :meth:`Solver.solve`.
+    message : str
+        Human-readable account of the outcome.
+    stats : dict
+        Solver-specific details (backend name and status, grid size, ...).
+    """
+
+    measure: DiscreteMeasure
+    objective: float
+    dual_gap: float
+    status: Status
+    n_iter: int
+    history: dict = field(default_factory=dict)
+    solver: str = ""
+    solve_time: float = 0.0
+    message: str = ""
+    stats: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        if not isinstance(self.measure, DiscreteMeasure):
+            raise TypeError(f"measure must be a DiscreteMeasure; got {type(self.measure).__name__}")
+        object.__setattr__(self, "status", Status(self.status))
+        history = {k: np.asarray(v) for k, v in self.history.items()}
+        lengths = {k: len(v) for k, v in history.items()}
+        if len(set(lengths.values())) > 1:
+            raise ValueError(f"history arrays must have equal lengths; got {lengths}")
+        object.__setattr__(self, "history", history)
+
+    @property
+    def success(self):
+        """bool: whether ``status`` is optimal (accurate or not)."""
+        return self.status.success
+
+    @property
+    def relative_gap(self):
+        """float: ``dual_gap / max(|objective|, tiny)``."""
+        return self.dual_gap / max(abs(self.objective), np.finfo(float).tiny)
+
+    def __str__(self):
+        rows = [
+            ("solver", self.solver),
+            ("status", str(self.status)),
+            ("objective", f"{self.objective:.10g}"),
+            ("dual gap", f"{self.dual_gap:.3e} ({self.stats.get('gap_scope', '?')})"),
+            ("atoms", str(self.measure.n_atoms)),
+            ("iterations", str(self.n_iter)),
+            ("time", f"{self.solve_time:.3f} s"),
+            ("message", self.message),
+        ]
+        width = max(len(k) for k, _ in rows)
+        return "\n".join(f"{k:<{width}}  {v}" for k, v in rows)
