@@ -150,7 +150,8 @@ def _write_figures(plot, prob, measure, teacher, out):
     return names
 
 
-def _print_table(report, file=sys.stdout):
+def _print_table(report, file=None):
+    file = sys.stdout if file is None else file
     rows = [
         ("status", report["status"]),
         ("objective J(nu)", f"{report['objective']:.10g}"),

@@ -1,6 +1,7 @@
 """BLASSO restricted to a fixed grid of directions, solved with CVXPY."""
 
 import numbers
+import warnings
 
 import numpy as np
 
@@ -167,7 +168,11 @@ class GridConvex(Solver):
         options = {**backend.defaults, **(self.backend_options or {})}
         message = ""
         try:
-            cvx.solve(solver=backend.name, verbose=self.verbose, **options)
+            with warnings.catch_warnings():
+                # CVXPY warns "Solution may be inaccurate"; Solver.solve issues
+                # a ConvergenceWarning with the numbers instead.
+                warnings.filterwarnings("ignore", message="Solution may be inaccurate")
+                cvx.solve(solver=backend.name, verbose=self.verbose, **options)
             raw_status = cvx.status
         except (cp.error.SolverError, ArithmeticError, RuntimeError) as exc:
             raw_status = "solver_error"
@@ -222,7 +227,7 @@ class GridConvex(Solver):
 
 
 def _polish(problem, measure, support_tol=1e-6, max_rounds=10):
-    """Solve the LASSO optimality conditions on the support of ``measure``.
+    r"""Solve the LASSO optimality conditions on the support of ``measure``.
 
     With the signs :math:`s` of the atoms above ``support_tol`` (relative)
     fixed, the stationarity condition on the support,
