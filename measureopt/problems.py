@@ -266,7 +266,7 @@ class BLASSO:
                 f"oracle must have a maximize(problem, q) method; got {type(oracle).__name__}"
             )
         q = self.residual(measure)
-        primal = self.objective(measure)
+        primal = float(q @ q / (2 * self.n_samples) + self.reg * measure.total_variation)
         found = oracle.maximize(self, q)
         sup_eta = found.value / self.reg
         sup_upper = found.upper / self.reg

@@ -125,8 +125,9 @@ def _part_distance(mu, nu, p):
     cost = geodesic_distance(mu.support, nu.support)
     if np.isinf(p):
         return _bottleneck(a, b, cost), None
-    plan = ot.emd(a, b, cost**p, numItermax=10_000_000)
-    value = float(np.sum(plan * cost**p))
+    cost_p = cost**p
+    plan = ot.emd(a, b, cost_p, numItermax=10_000_000)
+    value = float(np.sum(plan * cost_p))
     return max(value, 0.0) ** (1.0 / p), plan
 
 
