@@ -3,6 +3,11 @@
 Generates teacher-student data, solves BLASSO on a grid with
 :class:`solvers.GridConvex`, prints a table, and writes ``results.json`` and
 PNG figures into ``--out``.
+
+The command line is the application on top of both packages, so it is the
+one module of :mod:`measureopt` that runs a solver: it imports
+:mod:`solvers` inside :func:`run_teacher_student`, never at import time, and
+the library modules keep the one-way arrow ``solvers -> measureopt``.
 """
 
 import argparse
