@@ -24,11 +24,12 @@ from .exceptions import (
     SolverError,
     SolverNotInstalledError,
 )
-from .measures import DiscreteMeasure
+from .measures import DiscreteMeasure, check_measure
 from .problems import BLASSO
 from .sphere import (
     SPHERE_TOL,
     geodesic_distance,
+    nearest_geodesic_distance,
     retract,
     sample_sphere,
     sphere_grid,
@@ -59,8 +60,10 @@ __all__ = [
     "Tanh",
     "TeacherStudentData",
     "TransportResult",
+    "check_measure",
     "geodesic_distance",
     "get_activation",
+    "nearest_geodesic_distance",
     "retract",
     "sample_sphere",
     "sphere_grid",

@@ -85,8 +85,6 @@ def run_teacher_student(d=5, m=3, n=200, reg=1e-3, noise=0.0, grid_size=2000, se
     import measureopt as mo
     import solvers
 
-    from . import plot
-
     solver = solvers.GridConvex(grid=grid_size, backend=backend, seed=seed)
     out = Path(out)
     stages = ["data", "solve", "compare", "figures"]
@@ -107,7 +105,7 @@ def run_teacher_student(d=5, m=3, n=200, reg=1e-3, noise=0.0, grid_size=2000, se
     bar.update()
     bar.set_postfix_str("figures")
     out.mkdir(parents=True, exist_ok=True)
-    figures = _write_figures(plot, prob, result.measure, data.teacher, out)
+    figures = _write_figures(prob, result.measure, data.teacher, out)
     bar.update()
     bar.close()
 
@@ -137,8 +135,10 @@ def run_teacher_student(d=5, m=3, n=200, reg=1e-3, noise=0.0, grid_size=2000, se
     return report
 
 
-def _write_figures(plot, prob, measure, teacher, out):
+def _write_figures(prob, measure, teacher, out):
     from matplotlib.figure import Figure
+
+    from . import plot
 
     names = []
 

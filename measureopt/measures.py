@@ -3,9 +3,44 @@ r"""Signed discrete measures :math:`\nu = \sum_j r_j \delta_{\theta_j}`."""
 import numpy as np
 
 from ._validation import check_array, check_positive
-from .sphere import SPHERE_TOL, geodesic_distance
+from .sphere import SPHERE_TOL, check_on_sphere, nearest_geodesic_distance
 
-__all__ = ["DiscreteMeasure"]
+__all__ = ["DiscreteMeasure", "check_measure"]
+
+
+def check_measure(measure, name="measure", d=None):
+    """Validate a measure on the sphere :math:`\\mathbb{S}^{d-1}`.
+
+    Parameters
+    ----------
+    measure : DiscreteMeasure
+        The measure to check.
+    name : str, default="measure"
+        Argument name for error messages.
+    d : int, optional
+        Required ambient dimension.
+
+    Returns
+    -------
+    DiscreteMeasure
+
+    Raises
+    ------
+    TypeError
+        Not a :class:`DiscreteMeasure`.
+    ValueError
+        Wrong dimension, or support rows off the unit sphere (beyond
+        :data:`~measureopt.sphere.SPHERE_TOL`).
+    """
+    if not isinstance(measure, DiscreteMeasure):
+        raise TypeError(f"{name} must be a DiscreteMeasure; got {type(measure).__name__}")
+    if d is not None and measure.dim != d:
+        raise ValueError(
+            f"{name} must live on S^{d - 1} (support of shape (n_atoms, {d})); "
+            f"got support of shape {measure.support.shape}"
+        )
+    check_on_sphere(measure.support, f"{name}.support")
+    return measure
 
 
 class DiscreteMeasure:
@@ -188,11 +223,8 @@ class DiscreteMeasure:
         ndarray, shape (k,)
             ``inf`` for every atom when ``other`` has no atoms.
         """
-        if not isinstance(other, DiscreteMeasure):
-            raise TypeError(f"other must be a DiscreteMeasure; got {type(other).__name__}")
-        if other.n_atoms == 0:
-            return np.full(self.n_atoms, np.inf)
-        return geodesic_distance(self._support, other.support).min(axis=1)
+        check_measure(other, "other", d=self.dim)
+        return nearest_geodesic_distance(self._support, other.support)
 
     def __neg__(self):
         return DiscreteMeasure(-self._weights, self._support)

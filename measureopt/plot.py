@@ -8,8 +8,8 @@ touches pyplot's global state.
 
 import numpy as np
 
-from .measures import DiscreteMeasure
-from .sphere import check_on_sphere, geodesic_distance, sphere_grid
+from .measures import check_measure
+from .sphere import nearest_geodesic_distance, sphere_grid
 
 __all__ = ["plot_measure", "plot_certificate", "plot_recovery"]
 
@@ -22,13 +22,6 @@ def _new_axes(ax):
     from matplotlib.figure import Figure
 
     return Figure(figsize=(5, 4), layout="constrained").add_subplot()
-
-
-def _check_measure(measure, name="measure"):
-    if not isinstance(measure, DiscreteMeasure):
-        raise TypeError(f"{name} must be a DiscreteMeasure; got {type(measure).__name__}")
-    check_on_sphere(measure.support, f"{name}.support")
-    return measure
 
 
 def _sizes(weights, scale):
@@ -59,13 +52,9 @@ def plot_measure(measure, ax=None, teacher=None, title=None):
     -------
     matplotlib.axes.Axes
     """
-    _check_measure(measure)
+    check_measure(measure)
     if teacher is not None:
-        _check_measure(teacher, "teacher")
-        if teacher.dim != measure.dim:
-            raise ValueError(
-                f"teacher must have the dimension of measure ({measure.dim}); got {teacher.dim}"
-            )
+        check_measure(teacher, "teacher", d=measure.dim)
     if measure.dim not in (2, 3):
         raise ValueError(
             f"plot_measure draws measures on S^1 (d=2) or S^2 (d=3); got d={measure.dim}. "
@@ -153,10 +142,7 @@ def plot_certificate(problem, measure, ax=None, thetas=None, n_points=2000):
     else:
         thetas = sphere_grid(d, n_points, seed=0) if thetas is None else thetas
         eta = problem.certificate(measure, thetas)
-        if measure.n_atoms:
-            dist = geodesic_distance(thetas, measure.support).min(axis=1)
-        else:
-            dist = np.full(len(eta), np.pi)
+        dist = np.minimum(nearest_geodesic_distance(thetas, measure.support), np.pi)
         ax.scatter(dist, eta, s=4, color="k", alpha=0.5, label=r"$\eta(\theta)$")
         ax.set_xlabel("geodesic distance to the nearest atom (rad)")
     for level in (-1.0, 1.0):
@@ -183,8 +169,8 @@ def plot_recovery(measure, teacher, ax=None):
     -------
     matplotlib.axes.Axes
     """
-    _check_measure(measure)
-    _check_measure(teacher, "teacher")
+    check_measure(measure)
+    check_measure(teacher, "teacher", d=measure.dim)
     ax = _new_axes(ax)
     dist = measure.nearest_distance(teacher)
     w = measure.weights

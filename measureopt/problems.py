@@ -5,7 +5,7 @@ import numpy as np
 from ._validation import check_array, check_positive
 from .activations import get_activation
 from .certificates import DualityGap, GridOracle
-from .measures import DiscreteMeasure
+from .measures import check_measure
 from .sphere import check_on_sphere, sphere_grid
 
 __all__ = ["BLASSO", "DEFAULT_ORACLE_GRID_SIZE"]
@@ -113,15 +113,7 @@ class BLASSO:
     # ------------------------------------------------------------------ checks
     def check_measure(self, measure, name="measure"):
         """Validate a measure of this problem: a :class:`DiscreteMeasure` on :math:`\\mathbb{S}^{d-1}`."""
-        if not isinstance(measure, DiscreteMeasure):
-            raise TypeError(f"{name} must be a DiscreteMeasure; got {type(measure).__name__}")
-        if measure.dim != self.dim:
-            raise ValueError(
-                f"{name} must live on S^{self.dim - 1} (support of shape (n_atoms, {self.dim})); "
-                f"got support of shape {measure.support.shape}"
-            )
-        check_on_sphere(measure.support, f"{name}.support", d=self.dim)
-        return measure
+        return check_measure(measure, name, d=self.dim)
 
     # ---------------------------------------------------------------- features
     def features(self, thetas, X=None):

@@ -17,6 +17,7 @@ __all__ = [
     "sample_sphere",
     "sphere_grid",
     "geodesic_distance",
+    "nearest_geodesic_distance",
     "tangent_project",
     "retract",
     "check_on_sphere",
@@ -193,6 +194,26 @@ def geodesic_distance(a, b):
     diff = a[:, None, :] - b[None, :, :]
     chord = np.sqrt(np.einsum("ijk,ijk->ij", diff, diff))
     return 2.0 * np.arcsin(np.minimum(1.0, chord / 2.0))
+
+
+def nearest_geodesic_distance(points, targets):
+    """Geodesic distance from each row of ``points`` to the nearest row of ``targets``.
+
+    Parameters
+    ----------
+    points : array_like, shape (k1, d)
+    targets : array_like, shape (k2, d)
+
+    Returns
+    -------
+    ndarray, shape (k1,)
+        ``inf`` everywhere when ``targets`` is empty.
+    """
+    points = check_array(points, "points", ndim=2)
+    targets = check_array(targets, "targets", ndim=2, shape=("k2", points.shape[1]))
+    if targets.shape[0] == 0:
+        return np.full(points.shape[0], np.inf)
+    return geodesic_distance(points, targets).min(axis=1)
 
 
 def tangent_project(thetas, v):

@@ -32,8 +32,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .measures import DiscreteMeasure
-from .sphere import check_on_sphere, geodesic_distance
+from .measures import check_measure
+from .sphere import geodesic_distance
 
 __all__ = ["TransportResult", "wasserstein", "wasserstein_details"]
 
@@ -154,10 +154,8 @@ def wasserstein_details(mu, nu, p=2):
     JMLR 2021 (``ot.emd``).
     """
     p = _check_p(p)
-    for name, m in (("mu", mu), ("nu", nu)):
-        if not isinstance(m, DiscreteMeasure):
-            raise TypeError(f"{name} must be a DiscreteMeasure; got {type(m).__name__}")
-        check_on_sphere(m.support, f"{name}.support")
+    check_measure(mu, "mu")
+    check_measure(nu, "nu")
     if mu.dim != nu.dim:
         raise ValueError(
             f"mu and nu must live on the same sphere; got dimensions {mu.dim} and {nu.dim}"

@@ -105,3 +105,13 @@ def test_measure_bad_input(weights, support, match):
 def test_measure_bad_types():
     with pytest.raises(TypeError, match="weights"):
         mo.DiscreteMeasure("abc", [[1.0, 0.0]])
+
+
+def test_nearest_geodesic_distance_and_check_measure():
+    pts = np.array([[1.0, 0.0], [0.0, 1.0]])
+    np.testing.assert_allclose(mo.nearest_geodesic_distance(pts, np.array([[1.0, 0.0]])), [0.0, np.pi / 2])
+    assert np.all(np.isinf(mo.nearest_geodesic_distance(pts, np.zeros((0, 2)))))
+    mu = mo.DiscreteMeasure([1.0], [[1.0, 0.0]])
+    assert mo.check_measure(mu, d=2) is mu
+    with pytest.raises(ValueError, match=r"mu must live on S\^2"):
+        mo.check_measure(mu, "mu", d=3)
