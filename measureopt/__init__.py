@@ -15,7 +15,15 @@ from .activations import (
     Tanh,
     get_activation,
 )
-from .certificates import DualityGap, GridOracle, SupResult
+from .certificates import DualityGap, PreCertificate, SupResult, precertificate
+from .oracles import (
+    ArrangementOracle,
+    BranchAndBound,
+    GridOracle,
+    LocalOracle,
+    certified_oracle,
+    riemannian_ascent,
+)
 from .datasets import TeacherStudentData, teacher_student
 from .exceptions import (
     ConvergenceWarning,
@@ -35,7 +43,7 @@ from .sphere import (
     sphere_grid,
     tangent_project,
 )
-from .transport import TransportResult, wasserstein, wasserstein_details
+from .transport import Recovery, TransportResult, recovery, wasserstein, wasserstein_details
 
 __version__ = "0.1.0"
 
@@ -47,6 +55,13 @@ __all__ = [
     "DiscreteMeasure",
     "DualityGap",
     "GridOracle",
+    "PreCertificate",
+    "precertificate",
+    "LocalOracle",
+    "ArrangementOracle",
+    "BranchAndBound",
+    "certified_oracle",
+    "riemannian_ascent",
     "IncompatibleSolverError",
     "MeasureOptError",
     "ReLU",
@@ -60,6 +75,8 @@ __all__ = [
     "Tanh",
     "TeacherStudentData",
     "TransportResult",
+    "Recovery",
+    "recovery",
     "check_measure",
     "geodesic_distance",
     "get_activation",

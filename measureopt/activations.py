@@ -27,10 +27,17 @@ __all__ = [
 
 
 class Activation(ABC):
-    """Base class: an elementwise function and its derivative."""
+    """Base class: an elementwise function and its first two derivatives.
+
+    Every activation here is nondecreasing, which the branch-and-bound
+    sup-oracle uses for interval bounds, and provides
+    :meth:`curvature_bound`, which it uses for second-order bounds.
+    """
 
     name = "activation"
     degree = None
+    #: Whether :math:`\\sigma` is convex (used for secant/tangent bounds).
+    convex = False
 
     @abstractmethod
     def __call__(self, u):
@@ -39,6 +46,20 @@ class Activation(ABC):
     @abstractmethod
     def derivative(self, u):
         """Elementwise derivative :math:`\\sigma'(u)`."""
+
+    @abstractmethod
+    def second_derivative(self, u):
+        """Elementwise second derivative :math:`\\sigma''(u)` (0 at kinks)."""
+
+    @abstractmethod
+    def curvature_bound(self, lo, hi):
+        r"""Elementwise :math:`\sup_{u \in [lo, hi]} |\sigma''(u)|`.
+
+        ``np.inf`` where :math:`\sigma'` is not Lipschitz on the interval (a
+        kink of ReLU or a jump of the step inside it), so that the Taylor
+        bound :math:`|\sigma(u) - \sigma(u_0) - \sigma'(u_0)(u - u_0)| \le
+        \tfrac12 M (u - u_0)^2` holds for :math:`u, u_0 \in [lo, hi]`.
+        """
 
 
 @dataclass(frozen=True)
@@ -51,12 +72,20 @@ class ReLU(Activation):
 
     name = "relu"
     degree = 1
+    convex = True
 
     def __call__(self, u):
         return np.maximum(u, 0.0)
 
     def derivative(self, u):
         return (np.asarray(u) >= 0).astype(float)
+
+    def second_derivative(self, u):
+        return np.zeros_like(np.asarray(u, dtype=float))
+
+    def curvature_bound(self, lo, hi):
+        lo, hi = np.broadcast_arrays(np.asarray(lo, dtype=float), np.asarray(hi, dtype=float))
+        return np.where((hi < 0) | (lo > 0), 0.0, np.inf)
 
 
 @dataclass(frozen=True)
@@ -88,6 +117,10 @@ class ReLUPower(Activation):
     def degree(self):
         return float(self.alpha)
 
+    @property
+    def convex(self):
+        return self.alpha >= 1
+
     def __call__(self, u):
         u = np.asarray(u, dtype=float)
         if self.alpha == 0:
@@ -101,6 +134,26 @@ class ReLUPower(Activation):
         if self.alpha == 1:
             return (u >= 0).astype(float)
         return self.alpha * np.maximum(u, 0.0) ** (self.alpha - 1)
+
+    def second_derivative(self, u):
+        u = np.asarray(u, dtype=float)
+        a = self.alpha
+        if a <= 1:
+            return np.zeros_like(u)
+        with np.errstate(divide="ignore"):
+            return np.where(u > 0, a * (a - 1) * np.abs(u) ** (a - 2), 0.0)
+
+    def curvature_bound(self, lo, hi):
+        lo, hi = np.broadcast_arrays(np.asarray(lo, dtype=float), np.asarray(hi, dtype=float))
+        a = self.alpha
+        if a <= 1:
+            return np.where((hi < 0) | (lo > 0), 0.0, np.inf)
+        top = np.maximum(hi, 0.0)
+        if a >= 2:  # sigma'' = a(a-1) u_+^(a-2) is bounded and nondecreasing
+            return np.where(hi < 0, 0.0, a * (a - 1) * top ** (a - 2))
+        with np.errstate(divide="ignore"):  # 1 < a < 2: sigma'' blows up at 0+
+            inside = a * (a - 1) * np.maximum(lo, np.finfo(float).tiny) ** (a - 2)
+        return np.where(hi < 0, 0.0, np.where(lo > 0, inside, np.inf))
 
 
 @dataclass(frozen=True)
@@ -118,6 +171,14 @@ class Sigmoid(Activation):
         s = self(u)
         return s * (1.0 - s)
 
+    def second_derivative(self, u):
+        s = self(u)
+        return s * (1.0 - s) * (1.0 - 2.0 * s)
+
+    def curvature_bound(self, lo, hi):
+        # max |s(1-s)(1-2s)| = 1 / (6 sqrt 3)
+        return np.full(np.broadcast(lo, hi).shape, 1.0 / (6.0 * np.sqrt(3.0)))
+
 
 @dataclass(frozen=True)
 class Tanh(Activation):
@@ -130,6 +191,14 @@ class Tanh(Activation):
 
     def derivative(self, u):
         return 1.0 - np.tanh(u) ** 2
+
+    def second_derivative(self, u):
+        t = np.tanh(u)
+        return -2.0 * t * (1.0 - t**2)
+
+    def curvature_bound(self, lo, hi):
+        # max |2 t (1 - t^2)| = 4 / (3 sqrt 3)
+        return np.full(np.broadcast(lo, hi).shape, 4.0 / (3.0 * np.sqrt(3.0)))
 
 
 @dataclass(frozen=True)
@@ -144,6 +213,7 @@ class Softplus(Activation):
 
     beta: float = 1.0
     name = "softplus"
+    convex = True
 
     def __post_init__(self):
         b = self.beta
@@ -157,6 +227,13 @@ class Softplus(Activation):
         from scipy.special import expit
 
         return expit(self.beta * np.asarray(u, dtype=float))
+
+    def second_derivative(self, u):
+        s = self.derivative(u)
+        return self.beta * s * (1.0 - s)
+
+    def curvature_bound(self, lo, hi):
+        return np.full(np.broadcast(lo, hi).shape, self.beta / 4.0)
 
 
 #: Activations known by name.

@@ -17,9 +17,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .sphere import check_on_sphere
 
-__all__ = ["SupResult", "GridOracle", "DualityGap"]
+__all__ = ["SupResult", "DualityGap", "PreCertificate", "precertificate"]
 
 
 @dataclass(frozen=True)
@@ -46,44 +45,6 @@ class SupResult:
     upper: float
     sign: float
     scope: str
-
-
-class GridOracle:
-    r"""Exact maximization of :math:`|c_q|` over a finite set of directions.
-
-    Parameters
-    ----------
-    thetas : array_like, shape (K, d)
-        Directions on the unit sphere.
-
-    Notes
-    -----
-    The maximum over the set is exact, so ``value == upper`` and
-    ``scope == "grid"``: the resulting duality gap certifies the BLASSO
-    problem restricted to measures supported on ``thetas``. For the
-    continuous problem it is only a lower bound on the sup, hence no
-    certificate.
-    """
-
-    scope = "grid"
-
-    def __init__(self, thetas):
-        self.thetas = check_on_sphere(thetas, "thetas")
-
-    def maximize(self, problem, q):
-        """Return the :class:`SupResult` of :math:`|c_q|` over ``thetas``."""
-        if self.thetas.shape[0] == 0:
-            raise ValueError("GridOracle needs at least one direction; got thetas of shape (0, d)")
-        c = problem.correlation(q, self.thetas)
-        j = int(np.argmax(np.abs(c)))
-        value = float(abs(c[j]))
-        return SupResult(
-            argmax=self.thetas[j].copy(),
-            value=value,
-            upper=value,
-            sign=1.0 if c[j] >= 0 else -1.0,
-            scope=self.scope,
-        )
 
 
 @dataclass(frozen=True)
@@ -131,3 +92,132 @@ class DualityGap:
     def relative_gap(self):
         """float: ``gap / max(|primal|, tiny)``."""
         return self.gap / max(abs(self.primal), np.finfo(float).tiny)
+
+
+@dataclass(frozen=True)
+class PreCertificate:
+    r"""The vanishing-derivative pre-certificate :math:`\eta_V` of a sparse measure.
+
+    Attributes
+    ----------
+    p : ndarray, shape (n,)
+        Minimal-norm :math:`p` with :math:`\eta_V(\theta) = \frac1n\sum_i
+        p_i\sigma(\langle\theta, x_i\rangle)` interpolating the signs with
+        zero tangent gradient at the atoms.
+    residual : float
+        Norm of the interpolation residual (0 when the conditions can be met).
+    eta_support : ndarray, shape (m,)
+        :math:`\eta_V(\theta_j)` (equal to :math:`\operatorname{sign}(r_j)`
+        when ``residual`` is 0).
+    hessian_eigenvalues : ndarray, shape (m, d - 1)
+        Eigenvalues of the Riemannian Hessian of
+        :math:`\operatorname{sign}(r_j)\eta_V` at each atom.
+    max_off_support : float
+        Largest :math:`|\eta_V|` found at geodesic distance at least
+        ``exclusion`` from every atom (grid search and local refinement: a
+        lower bound of that maximum).
+    sup_upper : float
+        Certified upper bound of :math:`\sup_{\mathbb{S}^{d-1}}|\eta_V|`.
+    exclusion : float
+        Radius (radians) of the caps around the atoms left out of
+        ``max_off_support``.
+    nondegenerate : bool
+        The non-degenerate source condition, as far as it can be checked
+        numerically: the interpolation holds, every Hessian is negative
+        definite, :math:`\sup|\eta_V| \le 1` (up to ``1e-6``) and
+        ``max_off_support < 1``.
+    """
+
+    p: np.ndarray
+    residual: float
+    eta_support: np.ndarray
+    hessian_eigenvalues: np.ndarray
+    max_off_support: float
+    sup_upper: float
+    exclusion: float
+    nondegenerate: bool
+
+
+def precertificate(problem, measure, exclusion=0.05, grid=20000, oracle=None):
+    r"""Vanishing-derivative pre-certificate and the non-degenerate source condition.
+
+    For :math:`\nu = \sum_j r_j\delta_{\theta_j}`, :math:`\eta_V` is the
+    function :math:`\eta_p(\theta) = \frac1n\sum_i p_i\sigma(\langle\theta,
+    x_i\rangle)` of minimal :math:`\lVert p\rVert` such that
+
+    .. math:: \eta_p(\theta_j) = \operatorname{sign}(r_j), \qquad
+              \operatorname{grad}_{\mathbb{S}^{d-1}}\eta_p(\theta_j) = 0
+              \quad (j = 1, \dots, m)
+
+    (Duval & Peyré, 2015). If :math:`|\eta_V| < 1` off the support and its
+    Hessian is negative definite at the atoms (the non-degenerate source
+    condition, cf. Akiyama & Suzuki, 2021, Assumption 4.5), then for small
+    noise and small :math:`\lambda` the BLASSO solution has exactly
+    :math:`m` atoms, close to the :math:`\theta_j`, with the same signs:
+    a small ``reg`` recovers the teacher.
+
+    Parameters
+    ----------
+    problem : BLASSO
+        Gives the inputs and the activation (``y`` and ``reg`` are unused).
+    measure : DiscreteMeasure
+        The sparse measure (e.g. the teacher), with nonzero weights.
+    exclusion : float, default=0.05
+        Caps of this geodesic radius around the atoms are left out of
+        ``max_off_support``.
+    grid : int, default=20000
+        Directions searched for ``max_off_support``.
+    oracle : sup-oracle, optional
+        For ``sup_upper``; the problem's certified oracle by default.
+
+    Returns
+    -------
+    PreCertificate
+    """
+    from .oracles import riemannian_ascent
+    from .sphere import nearest_geodesic_distance, sphere_grid
+
+    problem.check_measure(measure)
+    if measure.n_atoms == 0 or np.any(measure.weights == 0):
+        raise ValueError("precertificate needs a measure with at least one atom and nonzero weights")
+    X, act, n, d = problem.X, problem.activation, problem.n_samples, problem.dim
+    thetas, signs = measure.support, np.sign(measure.weights)
+    rows, rhs, bases = [], [], []
+    for theta, s in zip(thetas, signs):
+        u = X @ theta
+        # orthonormal basis of the tangent space at theta
+        basis = np.linalg.svd(np.eye(d) - np.outer(theta, theta))[0][:, : d - 1]
+        bases.append(basis)
+        rows.append(act(u)[None, :] / n)
+        rhs.append([s])
+        rows.append(basis.T @ (X.T * act.derivative(u)) / n)
+        rhs.append(np.zeros(d - 1))
+    A, b = np.concatenate(rows), np.concatenate(rhs)
+    p = np.linalg.lstsq(A, b, rcond=None)[0]
+    residual = float(np.linalg.norm(A @ p - b))
+    eta_support = act(thetas @ X.T) @ p / n
+    eigs = []
+    for theta, s, basis in zip(thetas, signs, bases):
+        u = X @ theta
+        grad = X.T @ (p * act.derivative(u)) / n
+        hess = (X.T * (p * act.second_derivative(u))) @ X / n
+        riem = basis.T @ (s * hess) @ basis - s * (theta @ grad) * np.eye(d - 1)
+        eigs.append(np.linalg.eigvalsh(riem))
+    eigs = np.array(eigs)
+    directions = sphere_grid(d, grid, seed=0)
+    far = nearest_geodesic_distance(directions, thetas) >= exclusion
+    values = np.abs(act(directions[far] @ X.T) @ p / n)
+    max_off = float(values.max(initial=0.0))
+    if far.any():
+        k = min(16, int(far.sum()))
+        starts = directions[far][np.argsort(-values)[:k]]
+        refined, vals = riemannian_ascent(problem, p, starts)
+        ok = nearest_geodesic_distance(refined, thetas) >= exclusion
+        max_off = max(max_off, float(np.abs(vals[ok]).max(initial=0.0)))
+    oracle = problem.default_oracle() if oracle is None else oracle
+    sup_upper = float(oracle.maximize(problem, p).upper)
+    scale = max(1.0, float(np.abs(b).max()))
+    nondegenerate = bool(
+        residual <= 1e-8 * scale and np.all(eigs < 0) and sup_upper <= 1 + 1e-6 and max_off < 1
+    )
+    return PreCertificate(p, residual, eta_support, eigs, max_off, sup_upper, float(exclusion), nondegenerate)

@@ -4,7 +4,8 @@ import numpy as np
 
 from ._validation import check_array, check_positive
 from .activations import get_activation
-from .certificates import DualityGap, GridOracle
+from .certificates import DualityGap
+from .oracles import GridOracle, certified_oracle
 from .measures import check_measure
 from .sphere import check_on_sphere, sphere_grid
 
@@ -215,14 +216,25 @@ class BLASSO:
         return float(self.y @ q / n - q @ q / (2 * n))
 
     def default_oracle(self, measure=None):
-        """The oracle :meth:`duality_gap` uses when none is given.
+        """The oracle :meth:`duality_gap` uses when none is given: a certified one.
 
-        A :class:`~measureopt.certificates.GridOracle` on
-        ``sphere_grid(d, DEFAULT_ORACLE_GRID_SIZE, seed=0)`` plus the support
-        of ``measure``, so that the measure is feasible for the gridded
-        problem the gap certifies.
+        :func:`~measureopt.oracles.certified_oracle`: the exact
+        :class:`~measureopt.oracles.ArrangementOracle` for ReLU in
+        dimension 2 (and 3 for ``n <= 400``),
+        :class:`~measureopt.oracles.BranchAndBound` otherwise. Its upper bound
+        holds on the whole sphere, so the gap certifies the continuous
+        problem. ``measure`` is accepted for symmetry with
+        :meth:`grid_oracle` and not used.
         """
-        grid = sphere_grid(self.dim, DEFAULT_ORACLE_GRID_SIZE, seed=0)
+        return certified_oracle(self)
+
+    def grid_oracle(self, measure=None, size=DEFAULT_ORACLE_GRID_SIZE):
+        """A :class:`~measureopt.oracles.GridOracle` on ``sphere_grid(d, size, seed=0)`` plus the support of ``measure``.
+
+        The support is added so that the measure is feasible for the gridded
+        problem the gap of :meth:`grid_duality_gap` certifies.
+        """
+        grid = sphere_grid(self.dim, size, seed=0)
         if measure is not None and measure.n_atoms:
             grid = np.concatenate([grid, measure.support])
         return GridOracle(grid)
@@ -241,9 +253,8 @@ class BLASSO:
         measure : DiscreteMeasure
             :math:`\nu`.
         oracle : object with ``maximize(problem, q)``, optional
-            A sup-oracle such as
-            :class:`~measureopt.certificates.GridOracle`. Defaults to
-            :meth:`default_oracle`.
+            A sup-oracle from :mod:`measureopt.oracles`. Defaults to
+            :meth:`default_oracle`, a certified one (continuous problem).
 
         Returns
         -------
@@ -276,21 +287,19 @@ class BLASSO:
         )
 
     def duality_gap(self, measure, oracle=None):
-        r"""Duality gap :math:`J(\nu) - D(sq) \ge J(\nu) - J^\star_S`.
+        r"""Certified duality gap of the continuous problem, :math:`\ge J(\nu) - J^\star`.
 
-        What it certifies depends on the oracle (see :meth:`dual_certificate`):
+        With the default (certified) oracle the gap is :math:`J(\nu) -
+        D(sq)` where :math:`s = \min(1, 1/\bar\eta)` and :math:`\bar\eta`
+        is an upper bound of :math:`\sup_{\mathbb{S}^{d-1}}|\eta|`; since
+        :math:`sq` is then dual feasible, the gap bounds
+        :math:`J(\nu) - J^\star` for **every** measure, near the optimum or
+        not. What other oracles certify (see :meth:`dual_certificate`):
 
-        * a :class:`~measureopt.certificates.GridOracle` on directions
-          :math:`S` certifies the gridded problem: the gap bounds
-          :math:`J(\nu) - \min\{J(\mu) : \operatorname{supp}\mu \subset S\}`
-          for a measure supported on :math:`S`; it says nothing about the
-          continuous problem.
-        * the default oracle is the grid oracle on
-          ``DEFAULT_ORACLE_GRID_SIZE`` quasi-uniform directions plus the
-          support of ``measure``; the gap certifies that gridded problem.
-        * an oracle with ``scope == "sphere"`` (an upper bound of
-          :math:`\sup|\eta|` over the whole sphere) certifies the continuous
-          problem (8): gap :math:`\ge J(\nu) - J^\star` for every measure.
+        * a :class:`~measureopt.oracles.GridOracle` on directions :math:`S`
+          certifies the gridded problem (see :meth:`grid_duality_gap`);
+        * a :class:`~measureopt.oracles.LocalOracle` gives an estimate only
+          (``scope == "local"``).
 
         Parameters
         ----------
@@ -300,10 +309,21 @@ class BLASSO:
         Returns
         -------
         float
-            Nonnegative up to rounding when ``measure`` is supported in the
-            oracle's scope.
+            Nonnegative up to rounding when the oracle's scope contains the
+            support of ``measure``.
         """
         return self.dual_certificate(measure, oracle).gap
+
+    def grid_duality_gap(self, measure, size=DEFAULT_ORACLE_GRID_SIZE):
+        r"""Gridded duality gap: certifies the problem restricted to a grid.
+
+        Uses :meth:`grid_oracle`: ``size`` quasi-uniform directions plus the
+        support of ``measure``. The gap bounds :math:`J(\nu) -
+        \min\{J(\mu): \operatorname{supp}\mu \subset S\}` on that set
+        :math:`S`; it says nothing about the continuous problem, but is
+        cheap in any dimension.
+        """
+        return self.dual_certificate(measure, self.grid_oracle(measure, size)).gap
 
     def reg_max(self, oracle=None):
         r""":math:`\lambda_{\max} = \sup_\theta|\frac1n\sum_i y_i\sigma(\langle\theta, x_i\rangle)|` over the oracle's scope.

@@ -35,7 +35,7 @@ import numpy as np
 from .measures import check_measure
 from .sphere import geodesic_distance
 
-__all__ = ["TransportResult", "wasserstein", "wasserstein_details"]
+__all__ = ["TransportResult", "wasserstein", "wasserstein_details", "Recovery", "recovery"]
 
 _MASS_TOL = 1e-9
 
@@ -214,3 +214,66 @@ def wasserstein(mu, nu, p=2):
     True
     """
     return wasserstein_details(mu, nu, p).distance
+
+
+@dataclass(frozen=True)
+class Recovery:
+    r"""How much of each reference atom a measure recovers (Akiyama & Suzuki, 2021, Theorem 3.5).
+
+    Attributes
+    ----------
+    radius : float
+        Geodesic radius (radians) around each reference atom.
+    captured : ndarray, shape (m,)
+        For reference atom :math:`j`, the weight of the same-sign atoms of the
+        measure within ``radius`` of :math:`\theta_j`, divided by
+        :math:`r_j` (1 is full recovery).
+    mass_elsewhere : float
+        Fraction of the measure's total variation carried by atoms farther
+        than ``radius`` from every reference atom, or of the wrong sign.
+    distance : ndarray, shape (m,)
+        Mass-weighted mean geodesic distance to :math:`\theta_j` of the
+        atoms captured by it (``nan`` if none).
+    """
+
+    radius: float
+    captured: np.ndarray
+    mass_elsewhere: float
+    distance: np.ndarray
+
+    def recovered(self, min_captured=0.95, max_elsewhere=0.02):
+        """bool: every ``captured`` within ``1 +- (1 - min_captured)`` and ``mass_elsewhere <= max_elsewhere``."""
+        slack = 1.0 - min_captured
+        return bool(np.all(np.abs(self.captured - 1.0) <= slack) and self.mass_elsewhere <= max_elsewhere)
+
+
+def recovery(measure, reference, radius=0.05):
+    """Compare ``measure`` with a sparse ``reference`` (a teacher) atom by atom; see :class:`Recovery`.
+
+    Each atom of ``measure`` is assigned to the nearest reference atom if it
+    lies within ``radius`` of it and has its sign.
+    """
+    check_measure(measure, "measure")
+    check_measure(reference, "reference", d=measure.dim)
+    if reference.n_atoms == 0:
+        raise ValueError("reference must have at least one atom")
+    if not (np.isfinite(radius) and radius > 0):
+        raise ValueError(f"radius must be a positive number of radians; got {radius!r}")
+    m = reference.n_atoms
+    captured = np.zeros(m)
+    distance = np.full(m, np.nan)
+    total = measure.total_variation
+    if measure.n_atoms == 0:
+        return Recovery(float(radius), captured, 0.0, distance)
+    dist = geodesic_distance(measure.support, reference.support)
+    nearest = dist.argmin(axis=1)
+    near = dist[np.arange(measure.n_atoms), nearest]
+    ok = (near <= radius) & (np.sign(measure.weights) == np.sign(reference.weights[nearest]))
+    for j in range(m):
+        mine = ok & (nearest == j)
+        w = np.abs(measure.weights[mine])
+        captured[j] = w.sum() / abs(reference.weights[j])
+        if w.sum() > 0:
+            distance[j] = float(w @ near[mine] / w.sum())
+    elsewhere = float(np.abs(measure.weights[~ok]).sum() / total) if total > 0 else 0.0
+    return Recovery(float(radius), captured, elsewhere, distance)

@@ -14,12 +14,17 @@ from measureopt.exceptions import (
 
 from .backends import BACKENDS, available_backends
 from .base import Solver
+from .exact_relu import ExactReLU
+from .frank_wolfe import FrankWolfe, SlidingFrankWolfe
 from .grid_convex import GridConvex
 from .result import Result, Status
 
 __all__ = [
     "BACKENDS",
     "ConvergenceWarning",
+    "ExactReLU",
+    "FrankWolfe",
+    "SlidingFrankWolfe",
     "GridConvex",
     "IncompatibleSolverError",
     "MeasureOptError",

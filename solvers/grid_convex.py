@@ -6,11 +6,12 @@ import warnings
 import numpy as np
 
 from measureopt._validation import check_int, check_positive
-from measureopt.certificates import GridOracle
+from measureopt.oracles import GridOracle
 from measureopt.exceptions import IncompatibleSolverError
 from measureopt.measures import DiscreteMeasure
 from measureopt.sphere import check_on_sphere, sphere_grid
 
+from ._lasso import polish
 from .backends import CVXPY_STATUS_MAP, get_backend
 from .base import Outcome, Solver
 from .result import Status
@@ -72,7 +73,7 @@ class GridConvex(Solver):
     :math:`J(\nu) - D(sq) \ge J(\nu) - \min\{J(\mu): \operatorname{supp}\mu
     \subset \text{grid}\}`, computed by
     :meth:`~measureopt.BLASSO.dual_certificate` with a
-    :class:`~measureopt.certificates.GridOracle` on the grid, not taken from
+    :class:`~measureopt.oracles.GridOracle` on the grid, not taken from
     the backend. It does not bound the gap to the continuous problem.
 
     Backend exceptions and non-optimal statuses are not raised: they give a
@@ -226,28 +227,9 @@ class GridConvex(Solver):
         )
 
 
-def _polish(problem, measure, support_tol=1e-6, max_rounds=10):
-    r"""Solve the LASSO optimality conditions on the support of ``measure``.
-
-    With the signs :math:`s` of the atoms above ``support_tol`` (relative)
-    fixed, the stationarity condition on the support,
-    :math:`\Phi_S^\top(y - \Phi_S r_S) / n = \lambda s_S`, is the linear system
-    :math:`\Phi_S^\top\Phi_S r_S = \Phi_S^\top y - n\lambda s_S`, solved in the
-    least-squares sense. Atoms whose sign flips are dropped and the system is
-    solved again. Returns ``None`` if no sign-consistent solution is found.
-    """
-    w = measure.weights
-    keep = np.abs(w) > support_tol * np.max(np.abs(w))
-    support, signs = measure.support[keep], np.sign(w[keep])
-    n, reg = problem.n_samples, problem.reg
-    for _ in range(max_rounds):
-        if len(signs) == 0:
-            return None
-        phi = problem.features(support)
-        rhs = phi.T @ problem.y - n * reg * signs
-        r = np.linalg.lstsq(phi.T @ phi, rhs, rcond=None)[0]
-        flipped = np.sign(r) != signs
-        if not np.any(flipped):
-            return DiscreteMeasure(r, support)
-        support, signs = support[~flipped], signs[~flipped]
-    return None
+def _polish(problem, measure):
+    """Exact LASSO optimality conditions on the support of ``measure`` (see :func:`solvers._lasso.polish`)."""
+    phi = problem.features(measure.support)
+    n = problem.n_samples
+    r = polish(phi.T @ phi / n, phi.T @ problem.y / n, problem.reg, measure.weights)
+    return None if r is None else DiscreteMeasure(r, measure.support).prune(0.0)

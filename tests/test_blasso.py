@@ -44,7 +44,7 @@ def test_gap_of_teacher_without_regularization_loss():
     np.testing.assert_allclose(cert.primal, 1e-2 * 2)
     np.testing.assert_allclose(cert.dual, 0.0, atol=1e-15)
     np.testing.assert_allclose(cert.gap, cert.primal)
-    assert cert.scope == "grid"
+    assert cert.scope == "sphere"  # the default oracle certifies the continuous problem
 
 
 def test_gap_is_valid_for_random_measures_on_the_grid():
@@ -66,15 +66,27 @@ def test_gap_is_valid_for_random_measures_on_the_grid():
         assert cert.sup_eta_upper >= cert.sup_eta
 
 
-def test_default_oracle_includes_the_support():
+def test_grid_oracle_includes_the_support():
     data = mo.teacher_student(n=40, d=4, m=2, seed=0)
     prob = mo.BLASSO(data.X, data.y, reg=1e-2)
     theta = mo.sample_sphere(1, 4, seed=9)
     mu = mo.DiscreteMeasure([0.3], theta)
-    cert = prob.dual_certificate(mu)
+    cert = prob.dual_certificate(mu, prob.grid_oracle(mu))
     eta_at_atom = abs(prob.certificate(mu, theta)[0])
     assert cert.sup_eta >= eta_at_atom
+    assert cert.scope == "grid"
+    np.testing.assert_allclose(prob.grid_duality_gap(mu), cert.gap)
     assert cert.gap >= 0
+
+
+def test_default_gap_is_continuous_and_above_gridded():
+    data = mo.teacher_student(n=40, d=3, m=2, seed=0)
+    prob = mo.BLASSO(data.X, data.y, reg=1e-2)
+    mu = mo.DiscreteMeasure([0.3, -0.1], mo.sample_sphere(2, 3, seed=9))
+    cert = prob.dual_certificate(mu)
+    assert cert.scope == "sphere"
+    # the sphere contains the grid: a larger sup, a smaller dual, a larger gap
+    assert cert.gap >= prob.grid_duality_gap(mu) - 1e-15
 
 
 def test_reg_max_makes_zero_optimal():

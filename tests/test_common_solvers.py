@@ -16,6 +16,10 @@ SOLVERS = {
     "GridConvex-CLARABEL-unpolished": lambda sp: solvers.GridConvex(
         grid=sp.grid, backend="CLARABEL", polish=False
     ),
+    # Frank-Wolfe with a grid LMO solves the gridded problem
+    "FrankWolfe-corrective-grid": lambda sp: solvers.FrankWolfe(
+        corrective=True, oracle=mo.GridOracle(sp.grid), max_iter=200
+    ),
 }
 
 

@@ -1,0 +1,134 @@
+"""Sup-oracles: agreement where they overlap, validity of the bounds, bad input."""
+
+import numpy as np
+import pytest
+
+import measureopt as mo
+
+
+def _problem(d, n, seed=1, activation="relu"):
+    data = mo.teacher_student(n=n, d=d, m=min(d, 2), seed=seed)
+    return mo.BLASSO(data.X, data.y, reg=1e-3, activation=activation)
+
+
+@pytest.mark.parametrize("d,n", [(2, 30), (2, 80), (3, 25), (3, 60)])
+def test_three_oracles_agree_and_bound_dense_sampling(d, n):
+    prob = _problem(d, n)
+    rng = np.random.default_rng(d * n)
+    for _ in range(3):
+        q = rng.normal(size=n)
+        dense = np.abs(prob.correlation(q, mo.sample_sphere(50000, d, seed=rng))).max()
+        exact = mo.ArrangementOracle().maximize(prob, q)
+        bb = mo.BranchAndBound(rtol=1e-9).maximize(prob, q)
+        local = mo.LocalOracle().maximize(prob, q)
+        # exact is exact: above any sample, equal to branch-and-bound's bracket
+        assert exact.value >= dense
+        assert bb.upper >= exact.value
+        np.testing.assert_allclose(bb.value, exact.value, rtol=1e-8)
+        np.testing.assert_allclose(bb.upper, exact.value, rtol=2e-8)
+        assert local.value <= exact.upper
+        np.testing.assert_allclose(abs(prob.correlation(q, exact.argmax[None])[0]), exact.value, rtol=1e-12)
+        assert exact.scope == bb.scope == "sphere" and local.scope == "local"
+
+
+@pytest.mark.parametrize("activation", ["sigmoid", "tanh", "softplus", "squared_relu"])
+def test_branch_and_bound_for_smooth_activations(activation):
+    prob = _problem(3, 40, activation=activation)
+    q = np.random.default_rng(0).normal(size=40)
+    dense = np.abs(prob.correlation(q, mo.sample_sphere(100000, 3, seed=1))).max()
+    res = mo.BranchAndBound(rtol=1e-7).maximize(prob, q)
+    assert res.upper >= dense
+    assert res.upper <= res.value * (1 + 1e-6)
+
+
+def test_branch_and_bound_in_dimension_five_brackets_sampling():
+    prob = _problem(5, 60)
+    q = np.random.default_rng(3).normal(size=60)
+    dense = np.abs(prob.correlation(q, mo.sample_sphere(100000, 5, seed=2))).max()
+    res = mo.BranchAndBound(rtol=1e-4).maximize(prob, q)
+    assert res.value >= dense * (1 - 1e-3)
+    assert res.upper >= dense
+    assert res.upper <= res.value * (1 + 1e-4) + 1e-15
+
+
+def test_budget_keeps_the_bound_valid():
+    prob = _problem(3, 40)
+    q = np.random.default_rng(0).normal(size=40)
+    exact = mo.ArrangementOracle().maximize(prob, q).value
+    oracle = mo.BranchAndBound(rtol=1e-12, max_boxes=200)
+    res = oracle.maximize(prob, q)
+    assert oracle.last_stats["exhausted"]
+    assert res.upper >= exact
+
+
+def test_continuous_gap_is_valid_for_random_measures():
+    """gap >= J(mu) - J* for arbitrary measures, with J* from ExactReLU."""
+    import solvers
+
+    data = mo.teacher_student(n=25, d=3, m=2, seed=5, noise=0.05)
+    prob = mo.BLASSO(data.X, data.y, reg=1e-2)
+    optimum = solvers.ExactReLU().solve(prob).objective
+    rng = np.random.default_rng(0)
+    for _ in range(20):
+        k = rng.integers(1, 6)
+        mu = mo.DiscreteMeasure(rng.normal(scale=0.5, size=k), mo.sample_sphere(k, 3, seed=rng))
+        cert = prob.dual_certificate(mu)
+        assert cert.scope == "sphere"
+        assert cert.gap >= prob.objective(mu) - optimum - 1e-12
+        assert cert.dual <= optimum + 1e-12
+
+
+def test_exact_oracle_rejects_bad_input():
+    prob = _problem(3, 20, activation="sigmoid")
+    with pytest.raises(ValueError, match="ReLU activation only"):
+        mo.ArrangementOracle().maximize(prob, np.ones(20))
+    prob = _problem(4, 20)
+    with pytest.raises(ValueError, match="d = 2 or 3; got d = 4"):
+        mo.ArrangementOracle().maximize(prob, np.ones(20))
+    X = np.array([[1.0, 0.0], [2.0, 0.0], [0.0, 1.0]])
+    prob = mo.BLASSO(X, np.ones(3), reg=0.1)
+    with pytest.raises(ValueError, match="general position"):
+        mo.ArrangementOracle().maximize(prob, np.ones(3))
+    with pytest.raises(ValueError, match=r"q must have shape \(3,\)"):
+        mo.ArrangementOracle().maximize(prob, np.ones(4))
+    with pytest.raises(ValueError, match="rtol > 0 or atol > 0"):
+        mo.BranchAndBound(rtol=0.0)
+
+
+def test_certified_oracle_choice():
+    assert isinstance(mo.certified_oracle(_problem(2, 30)), mo.ArrangementOracle)
+    assert isinstance(mo.certified_oracle(_problem(5, 30)), mo.BranchAndBound)
+    assert isinstance(mo.certified_oracle(_problem(3, 30, activation="tanh")), mo.BranchAndBound)
+
+
+def test_precertificate_interpolates_and_reports():
+    data = mo.teacher_student(n=100, d=3, m=2, seed=0)
+    prob = mo.BLASSO(data.X, data.y, reg=1e-3)
+    pc = mo.precertificate(prob, data.teacher, grid=5000)
+    np.testing.assert_allclose(pc.eta_support, np.sign(data.teacher.weights), atol=1e-10)
+    assert pc.residual < 1e-10
+    # ReLU: within a cell eta is <theta, g> on the sphere, whose Hessian at its max is -eta = -1
+    np.testing.assert_allclose(pc.hessian_eigenvalues, -1.0, atol=1e-8)
+    # zero tangent gradient: eta_V is stationary at the atoms (finite differences)
+    theta = data.teacher.support[0]
+    step = 1e-6 * mo.tangent_project(theta[None], np.random.default_rng(0).normal(size=(1, 3)))[0]
+    up = mo.retract(theta[None], step[None])[0]
+    eta = lambda t: prob.activation(t @ prob.X.T) @ pc.p / prob.n_samples
+    assert abs(eta(up) - eta(theta)) < 1e-9
+    assert pc.sup_upper >= np.abs(pc.eta_support).max() - 1e-12
+    assert isinstance(pc.nondegenerate, bool)
+    with pytest.raises(ValueError, match="nonzero weights"):
+        mo.precertificate(prob, mo.DiscreteMeasure.zero(3))
+
+
+def test_recovery_report():
+    teacher = mo.DiscreteMeasure([1.0, 2.0], np.eye(3)[:2])
+    near = mo.retract(np.eye(3)[:1], np.array([[0.0, 0.0, 0.01]]))
+    mu = mo.DiscreteMeasure([0.5, 0.5, 2.0, 0.1], np.vstack([near, np.eye(3)[:1], np.eye(3)[1:2], np.eye(3)[2:3]]))
+    rec = mo.recovery(mu, teacher, radius=0.05)
+    np.testing.assert_allclose(rec.captured, [1.0, 1.0])
+    np.testing.assert_allclose(rec.mass_elsewhere, 0.1 / 3.1)
+    np.testing.assert_allclose(rec.distance, [0.005, 0.0], atol=1e-12)
+    assert not rec.recovered()  # 3.2% of the mass is elsewhere
+    with pytest.raises(ValueError, match="radius"):
+        mo.recovery(mu, teacher, radius=-1)
