@@ -99,3 +99,24 @@ def get_backend(name):
             f"install it with 'pip install {backend.module}'"
         )
     return backend
+
+
+def solve_cvxpy(cvx, backend, options, verbose=False):
+    """Solve a CVXPY problem without raising; returns ``(raw_status, message)``.
+
+    Backend exceptions become the status ``"solver_error"`` with the
+    exception in ``message``. CVXPY's "Solution may be inaccurate" warning is
+    silenced: :meth:`solvers.Solver.solve` issues a ConvergenceWarning with
+    the numbers instead.
+    """
+    import warnings
+
+    import cvxpy as cp
+
+    try:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="Solution may be inaccurate")
+            cvx.solve(solver=backend.name, verbose=verbose, **options)
+        return cvx.status, ""
+    except (cp.error.SolverError, ArithmeticError, RuntimeError) as exc:
+        return "solver_error", f"{backend.name} failed: {exc}"

@@ -1,6 +1,5 @@
 r"""The exact convex program of two-layer ReLU networks over activation patterns."""
 
-import warnings
 
 import numpy as np
 
@@ -10,7 +9,7 @@ from measureopt.measures import DiscreteMeasure
 from measureopt.oracles import certified_oracle
 
 from . import _lasso
-from .backends import CVXPY_STATUS_MAP, get_backend
+from .backends import CVXPY_STATUS_MAP, get_backend, solve_cvxpy
 from .base import Outcome, Solver
 from .result import Status
 
@@ -180,8 +179,6 @@ class ExactReLU(Solver):
         return cp.Problem(cp.Minimize(objective), constraints), U, V
 
     def _solve(self, problem):
-        import cvxpy as cp
-
         self._check(problem)
         masks = arrangement_patterns(problem.X, self.patterns, self.n_patterns, self.seed)
         if len(masks) > self.max_patterns:
@@ -193,14 +190,7 @@ class ExactReLU(Solver):
         backend = get_backend(self.backend)
         cvx, U, V = self.build(problem, masks)
         options = {**backend.defaults, **(self.backend_options or {})}
-        message = ""
-        try:
-            with warnings.catch_warnings():
-                warnings.filterwarnings("ignore", message="Solution may be inaccurate")
-                cvx.solve(solver=backend.name, verbose=self.verbose, **options)
-            raw = cvx.status
-        except (cp.error.SolverError, ArithmeticError, RuntimeError) as exc:
-            raw, message = "solver_error", f"{backend.name} failed: {exc}"
+        raw, message = solve_cvxpy(cvx, backend, options, self.verbose)
         status = CVXPY_STATUS_MAP.get(raw, Status.SOLVER_ERROR)
         d = problem.dim
         if U.value is None or V.value is None or not (np.all(np.isfinite(U.value)) and np.all(np.isfinite(V.value))):

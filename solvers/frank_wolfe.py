@@ -73,6 +73,17 @@ class _ConditionalGradient(Solver):
         scale = 1.0 if sup <= problem.reg else problem.reg / sup
         return primal - problem.dual_objective(scale * q)
 
+    @staticmethod
+    def _outcome(measure, status, n_iter, cert, message, hist, lmo, cert_oracle, **stats):
+        if not message:
+            message = f"{n_iter} iterations; certified relative gap {cert.relative_gap:.2e} ({cert.scope})"
+        return Outcome(
+            measure=measure, status=status, n_iter=n_iter, dual_gap=cert.gap, message=message,
+            history={key: np.asarray(v, dtype=float) for key, v in hist.items()},
+            stats={"gap_scope": cert.scope, "sup_eta": cert.sup_eta, "sup_eta_upper": cert.sup_eta_upper,
+                   "oracle": repr(lmo), "certificate_oracle": repr(cert_oracle), **stats},
+        )
+
     def _progress(self, total):
         if not self.verbose:
             return None
@@ -242,14 +253,7 @@ class FrankWolfe(_ConditionalGradient):
             cert = problem.dual_certificate(measure, oracle=cert_oracle)
             if status is Status.MAX_ITER and cert.relative_gap <= self.tol:
                 status = Status.OPTIMAL
-        if not message:
-            message = f"{k} iterations; certified relative gap {cert.relative_gap:.2e} ({cert.scope})"
-        return Outcome(
-            measure=measure, status=status, n_iter=k, dual_gap=cert.gap, message=message,
-            history={key: np.asarray(v, dtype=float) for key, v in hist.items()},
-            stats={"gap_scope": cert.scope, "sup_eta": cert.sup_eta, "sup_eta_upper": cert.sup_eta_upper,
-                   "oracle": repr(lmo), "certificate_oracle": repr(cert_oracle), "bound_M": M},
-        )
+        return self._outcome(measure, status, k, cert, message, hist, lmo, cert_oracle, bound_M=M)
 
 
 class SlidingFrankWolfe(_ConditionalGradient):
@@ -413,11 +417,4 @@ class SlidingFrankWolfe(_ConditionalGradient):
             bar.close()
         if cert is None or status is Status.MAX_ITER:
             cert = problem.dual_certificate(measure, oracle=cert_oracle)
-        if not message:
-            message = f"{it} iterations; certified relative gap {cert.relative_gap:.2e} ({cert.scope})"
-        return Outcome(
-            measure=measure, status=status, n_iter=it, dual_gap=cert.gap, message=message,
-            history={key: np.asarray(v, dtype=float) for key, v in hist.items()},
-            stats={"gap_scope": cert.scope, "sup_eta": cert.sup_eta, "sup_eta_upper": cert.sup_eta_upper,
-                   "oracle": repr(lmo), "certificate_oracle": repr(cert_oracle)},
-        )
+        return self._outcome(measure, status, it, cert, message, hist, lmo, cert_oracle)

@@ -1,7 +1,6 @@
 """BLASSO restricted to a fixed grid of directions, solved with CVXPY."""
 
 import numbers
-import warnings
 
 import numpy as np
 
@@ -12,7 +11,7 @@ from measureopt.measures import DiscreteMeasure
 from measureopt.sphere import check_on_sphere, sphere_grid
 
 from ._lasso import polish
-from .backends import CVXPY_STATUS_MAP, get_backend
+from .backends import CVXPY_STATUS_MAP, get_backend, solve_cvxpy
 from .base import Outcome, Solver
 from .result import Status
 
@@ -162,22 +161,10 @@ class GridConvex(Solver):
         return cp.Problem(cp.Minimize(objective)), r, grid
 
     def _solve(self, problem):
-        import cvxpy as cp
-
         backend = get_backend(self.backend)
         cvx, r, grid = self.build(problem)
         options = {**backend.defaults, **(self.backend_options or {})}
-        message = ""
-        try:
-            with warnings.catch_warnings():
-                # CVXPY warns "Solution may be inaccurate"; Solver.solve issues
-                # a ConvergenceWarning with the numbers instead.
-                warnings.filterwarnings("ignore", message="Solution may be inaccurate")
-                cvx.solve(solver=backend.name, verbose=self.verbose, **options)
-            raw_status = cvx.status
-        except (cp.error.SolverError, ArithmeticError, RuntimeError) as exc:
-            raw_status = "solver_error"
-            message = f"{backend.name} failed: {exc}"
+        raw_status, message = solve_cvxpy(cvx, backend, options, self.verbose)
         status = CVXPY_STATUS_MAP.get(raw_status, Status.SOLVER_ERROR)
         weights = r.value
         if weights is None:
