@@ -22,6 +22,7 @@ __all__ = [
     "Tanh",
     "Softplus",
     "get_activation",
+    "is_relu",
     "ACTIVATIONS",
 ]
 
@@ -234,6 +235,11 @@ class Softplus(Activation):
 
     def curvature_bound(self, lo, hi):
         return np.full(np.broadcast(lo, hi).shape, self.beta / 4.0)
+
+
+def is_relu(activation):
+    """bool: ``activation`` is ReLU (``ReLU()`` or ``ReLUPower(1)``), the case the exact arrangement methods handle."""
+    return getattr(activation, "degree", None) == 1 and getattr(activation, "name", "") in ("relu", "relu_power")
 
 
 #: Activations known by name.

@@ -30,6 +30,7 @@ import itertools
 import numpy as np
 
 from ._validation import check_int, check_positive
+from .activations import is_relu
 from .certificates import SupResult
 from .sphere import check_on_sphere, sphere_grid
 
@@ -247,7 +248,7 @@ class LocalOracle:
 
 def _require_relu(problem, who):
     act = problem.activation
-    if getattr(act, "degree", None) != 1 or act.name not in ("relu", "relu_power"):
+    if not is_relu(act):
         raise ValueError(
             f"{who} is exact for the ReLU activation only (c_q is piecewise linear on the "
             f"hyperplane arrangement); got activation {act!r}. Use BranchAndBound instead."
@@ -558,8 +559,6 @@ def certified_oracle(problem, max_arrangement_size=400):
     ``n <= max_arrangement_size`` (its cost grows like :math:`n^3`);
     :class:`BranchAndBound` otherwise. Both have ``scope == "sphere"``.
     """
-    act = problem.activation
-    relu = getattr(act, "degree", None) == 1 and act.name in ("relu", "relu_power")
-    if relu and (problem.dim == 2 or (problem.dim == 3 and problem.n_samples <= max_arrangement_size)):
+    if is_relu(problem.activation) and (problem.dim == 2 or (problem.dim == 3 and problem.n_samples <= max_arrangement_size)):
         return ArrangementOracle()
     return BranchAndBound()

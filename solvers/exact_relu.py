@@ -4,6 +4,7 @@ r"""The exact convex program of two-layer ReLU networks over activation patterns
 import numpy as np
 
 from measureopt._validation import check_int, check_positive
+from measureopt.activations import is_relu
 from measureopt.exceptions import IncompatibleSolverError
 from measureopt.measures import DiscreteMeasure
 from measureopt.oracles import certified_oracle
@@ -148,7 +149,7 @@ class ExactReLU(Solver):
 
     def _check(self, problem):
         act = problem.activation
-        if getattr(act, "degree", None) != 1 or act.name not in ("relu", "relu_power"):
+        if not is_relu(act):
             raise IncompatibleSolverError(
                 f"ExactReLU solves the ReLU program only; got activation {act!r}"
             )

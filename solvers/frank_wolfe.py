@@ -238,6 +238,7 @@ class FrankWolfe(_ConditionalGradient):
             pred = problem.features(support) @ weights if len(weights) else np.zeros(n)
             if not np.all(np.isfinite(pred)):
                 status, message = Status.NUMERICAL_ERROR, "non-finite predictions"
+                hist["time"].append(time.perf_counter() - tick)
                 break
             hist["time"].append(time.perf_counter() - tick)
             if bar is not None:
@@ -245,9 +246,6 @@ class FrankWolfe(_ConditionalGradient):
                 bar.set_postfix(objective=f"{primal:.6g}", gap=f"{estimate:.2e}")
         if bar is not None:
             bar.close()
-        for key in ("time",):
-            while len(hist[key]) < len(hist["objective"]):
-                hist[key].append(0.0)
         measure = DiscreteMeasure(weights, support)
         if cert is None or status is not Status.OPTIMAL:
             cert = problem.dual_certificate(measure, oracle=cert_oracle)
