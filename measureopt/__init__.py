@@ -24,6 +24,15 @@ from .oracles import (
     certified_oracle,
     riemannian_ascent,
 )
+from .crosscheck import CrossCheck, crosscheck, effective_neurons
+from .networks import (
+    LiftedInputsWarning,
+    from_network,
+    lift,
+    network_measure,
+    to_network,
+    weight_decay,
+)
 from .datasets import TeacherStudentData, teacher_student
 from .exceptions import (
     ConvergenceWarning,
@@ -48,6 +57,15 @@ from .transport import Recovery, TransportResult, recovery, wasserstein, wassers
 __version__ = "0.1.0"
 
 __all__ = [
+    "CrossCheck",
+    "crosscheck",
+    "effective_neurons",
+    "LiftedInputsWarning",
+    "from_network",
+    "lift",
+    "network_measure",
+    "to_network",
+    "weight_decay",
     "ACTIVATIONS",
     "Activation",
     "BLASSO",

@@ -17,9 +17,23 @@ from .base import Solver
 from .exact_relu import ExactReLU
 from .frank_wolfe import FrankWolfe, SlidingFrankWolfe
 from .grid_convex import GridConvex
+from .particles import (
+    ConicParticleGD,
+    NoisyParticleGD,
+    NormDependentGD,
+    ParticleGD,
+    ParticleSolver,
+)
+from .pruning import prune
 from .result import Result, Status
 
 __all__ = [
+    "ConicParticleGD",
+    "NoisyParticleGD",
+    "NormDependentGD",
+    "ParticleGD",
+    "ParticleSolver",
+    "prune",
     "BACKENDS",
     "ConvergenceWarning",
     "ExactReLU",

@@ -73,7 +73,7 @@ class Solver(ABC):
             message=out.message,
             stats=out.stats,
         )
-        if result.status in (Status.OPTIMAL_INACCURATE, Status.MAX_ITER):
+        if result.status in (Status.OPTIMAL_INACCURATE, Status.MAX_ITER, Status.STATIONARY):
             warnings.warn(
                 f"{result.solver} stopped with status {result.status} after {result.n_iter} "
                 f"iterations: dual gap {result.dual_gap:.3e} (objective {objective:.6g}). "

@@ -27,6 +27,10 @@ class Status(str, enum.Enum):
     UNBOUNDED = "unbounded"
     UNBOUNDED_INACCURATE = "unbounded_inaccurate"
     INFEASIBLE_OR_UNBOUNDED = "infeasible_or_unbounded"
+    #: A local method stopped moving (objective change below its tolerance)
+    #: but its certificate does not prove optimality: a stationary point of
+    #: the non-convex parametrization, not necessarily the convex optimum.
+    STATIONARY = "stationary"
     #: NaN or inf appeared in the iterates.
     NUMERICAL_ERROR = "numerical_error"
     #: The backend raised or returned no usable answer.
