@@ -180,10 +180,11 @@ def from_network(module):
     )
     b = np.zeros(W.shape[0]) if first.bias is None else first.bias.detach().cpu().double().numpy()
     nu = network_measure(a, np.hstack([W, b[:, None]]))
-    if last.bias is not None and float(last.bias) != 0.0:
+    c = 0.0 if last.bias is None else float(last.bias.detach().cpu()[0])
+    if c != 0.0:
         e = np.zeros((1, W.shape[1] + 1))
         e[0, -1] = 1.0
-        nu = nu + DiscreteMeasure([float(last.bias)], e)
+        nu = nu + DiscreteMeasure([c], e)
     return nu
 
 

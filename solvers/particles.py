@@ -209,7 +209,7 @@ class ParticleSolver(Solver):
         status: ``"optimal"`` if the certified relative gap is at most
         ``gap_tol``, ``"optimal_inaccurate"`` if only the estimate was.
         ``None`` turns the check off.
-    check_every : int, default=1000
+    check_every : int, default=2000
         Iterations between stopping checks.
     batch_size : int or None, default=None
         Minibatch size (samples drawn without replacement each step);
@@ -242,7 +242,7 @@ class ParticleSolver(Solver):
         The problem's certified oracle by default.
     monitor_oracle : object with ``maximize(problem, q)``, optional
         Oracle of the in-run gap estimate; ``LocalOracle(grid=1000,
-        n_starts=4)`` by default.
+        n_starts=2)`` by default.
     verbose : bool, default=False
         Show a progress bar.
 
@@ -272,7 +272,7 @@ class ParticleSolver(Solver):
     )
     _penalty = "l1"
 
-    def _init_loop(self, width, max_iter, tol=1e-10, gap_tol=1e-3, check_every=1000,
+    def _init_loop(self, width, max_iter, tol=1e-10, gap_tol=1e-3, check_every=2000,
                    batch_size=None, init=None, seed=0, device="cpu", dtype=None, record_every=20,
                    callback=None, checkpoint=None, checkpoint_every=1000, resume=None, certify=True,
                    certificate_oracle=None, monitor_oracle=None, verbose=False):
@@ -396,7 +396,7 @@ class ParticleSolver(Solver):
         generator.manual_seed(self.seed)
         if gen_state is not None:
             generator.set_state(gen_state)
-        monitor = LocalOracle(grid=1000, n_starts=4) if self.monitor_oracle is None else self.monitor_oracle
+        monitor = LocalOracle(grid=1000, n_starts=2) if self.monitor_oracle is None else self.monitor_oracle
         cert_oracle = self.certificate_oracle
         bar = None
         if self.verbose:
