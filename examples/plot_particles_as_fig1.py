@@ -1,6 +1,6 @@
 """
 Norm-dependent gradient descent in 2-D: far particles vanish (Akiyama & Suzuki, Fig. 1)
-======================================================================================
+=======================================================================================
 
 Teacher :math:`f^\\circ(x) = \\sigma(\\langle\\theta_1, x\\rangle) +
 \\sigma(\\langle\\theta_2, x\\rangle)` with :math:`\\theta_1 = (1, 0)`,

@@ -10,8 +10,8 @@ mean-field scaling :math:`1/M`) with :math:`M = 15` particles on data in
 * **ReLU** (Fig. 1): Gaussian inputs, a teacher with 3 units of norm
   :math:`r = 2`, particles initialized on the sphere of radius
   :math:`r_0 = 0.05` (Proposition 4.1). Each particle is drawn at
-  :math:`|r_j|\theta_j`, its atom of the measure, with :math:`r_j = a_j\lVert
-  w_j\rVert/M` (first two coordinates; the bias is not shown).
+  :math:`|r_j|\\theta_j`, its atom of the measure, with :math:`r_j = a_j\\lVert
+  w_j\\rVert/M` (first two coordinates; the bias is not shown).
 * **Sigmoid** (Fig. 2): inputs on a circle of radius 3, a teacher with 2
   units, output weights initialized at :math:`a = 0` (Proposition 4.2);
   units read the direction :math:`w_j/\\lVert w_j\\rVert`, drawn with a size
