@@ -29,6 +29,7 @@ Torch runs inside (``device``, ``dtype``); results hold NumPy arrays.
 
 import os
 import time
+from abc import abstractmethod
 from dataclasses import dataclass
 
 import numpy as np
@@ -302,8 +303,9 @@ class ParticleSolver(Solver):
         self.verbose = verbose
 
     # -- what subclasses define
+    @abstractmethod
     def _rule(self):
-        raise NotImplementedError
+        """The step rule object (``init``/``update``)."""
 
     def _scale(self):
         return 1.0
@@ -311,8 +313,12 @@ class ParticleSolver(Solver):
     def _on_sphere(self, problem):
         return False
 
+    @abstractmethod
     def _initial(self, problem, rng):
-        raise NotImplementedError
+        """Default initial parameters ``(a, W)`` as NumPy arrays."""
+
+    def _penalty_for(self, problem):
+        return self._penalty
 
     def _convergence_hint(self):
         return "Increase max_iter, the width, or change the step size."
@@ -335,7 +341,7 @@ class ParticleSolver(Solver):
 
         if problem.loss != "squared":
             raise IncompatibleSolverError(f"{type(self).__name__} handles the squared loss; got {problem.loss!r}")
-        return TwoLayer(problem, self._scale(), self._on_sphere(problem), self._penalty,
+        return TwoLayer(problem, self._scale(), self._on_sphere(problem), self._penalty_for(problem),
                         self.device, self.dtype)
 
     def _start(self, problem):
@@ -593,7 +599,6 @@ class NormDependentGD(ParticleSolver):
             raise ValueError(f"penalty must be 'l1' or 'l2'; got {penalty!r}")
         self.step = check_positive(step, "step")
         self.penalty = penalty
-        self._penalty = penalty
         self._init_loop(width, max_iter, **kwargs)
 
     def _params(self):
@@ -601,6 +606,9 @@ class NormDependentGD(ParticleSolver):
 
     def _rule(self):
         return NormDependentStep(self.step)
+
+    def _penalty_for(self, problem):
+        return self.penalty
 
     def _model(self, problem):
         if getattr(problem.activation, "degree", None) != 1.0:
@@ -692,9 +700,8 @@ class ParticleGD(ParticleSolver):
     def _on_sphere(self, problem):
         return not self._homogeneous(problem)
 
-    def _model(self, problem):
-        self._penalty = "l2" if self._homogeneous(problem) else "l1"
-        return super()._model(problem)
+    def _penalty_for(self, problem):
+        return "l2" if self._homogeneous(problem) else "l1"
 
     def _initial(self, problem, rng):
         M, d = self.width, problem.dim
