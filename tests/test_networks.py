@@ -1,7 +1,5 @@
 """Network <-> measure maps, the cross-check report and pruning."""
 
-import warnings
-
 import numpy as np
 import pytest
 import torch
