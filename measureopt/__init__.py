@@ -15,15 +15,19 @@ from .activations import (
     Tanh,
     get_activation,
 )
-from .certificates import DualityGap, PreCertificate, SupResult, precertificate
 from .oracles import (
     ArrangementOracle,
     BranchAndBound,
     GridOracle,
     LocalOracle,
+    Scope,
+    SupResult,
     certified_oracle,
     riemannian_ascent,
 )
+from .certificates import DualityGap, PreCertificate, precertificate
+from .features import Features
+from .losses import LogisticLoss, Loss, SquaredLoss, get_loss
 from .crosscheck import CrossCheck, crosscheck, effective_neurons
 from .networks import (
     LiftedInputsWarning,
@@ -42,7 +46,7 @@ from .exceptions import (
     SolverNotInstalledError,
 )
 from .measures import DiscreteMeasure, check_measure
-from .problems import BLASSO
+from .problems import BLASSO, TV, MeasureProblem, TVBall, VariationNormERM
 from .sphere import (
     SPHERE_TOL,
     geodesic_distance,
@@ -57,6 +61,16 @@ from .transport import Recovery, TransportResult, recovery, wasserstein, wassers
 __version__ = "0.1.0"
 
 __all__ = [
+    "Features",
+    "Loss",
+    "SquaredLoss",
+    "LogisticLoss",
+    "get_loss",
+    "MeasureProblem",
+    "TV",
+    "TVBall",
+    "VariationNormERM",
+    "Scope",
     "CrossCheck",
     "crosscheck",
     "effective_neurons",

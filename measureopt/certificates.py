@@ -1,82 +1,74 @@
-r"""Dual certificates, sup-oracles and duality gaps.
+r"""Dual certificates and duality gaps of measure problems.
 
-For a measure :math:`\nu` and a dual vector :math:`q \in \mathbb{R}^n`, the
-*correlation* is :math:`c_q(\theta) = \frac1n \sum_i q_i \sigma(\langle\theta,
-x_i\rangle)`. A sup-oracle returns the direction that maximizes
-:math:`|c_q(\theta)|` over its domain together with a lower and an upper
-bound on :math:`\sup_\theta |c_q(\theta)|`. The BLASSO certificate is
-:math:`\eta = c_q / \lambda` with :math:`q = y - f(\cdot;\nu)`.
+For a measure :math:`\nu` and a dual vector :math:`q \in \mathbb{R}^n` (for
+a loss :math:`\ell`, :math:`q = -\ell'(f(\cdot;\nu))`; the residual
+:math:`y - f` for the squared loss), the *correlation* is
+:math:`c_q(\theta) = \frac1n \sum_i q_i \sigma(\langle\theta,
+\tilde x_i\rangle)`. A sup-oracle (:mod:`measureopt.oracles`) returns the
+direction that maximizes :math:`|c_q(\theta)|` over its domain together
+with a lower and an upper bound on :math:`\sup_\theta |c_q(\theta)|`. The
+certificate of the penalized form is :math:`\eta = c_q / \lambda`.
 
-Oracles share one method, ``maximize(problem, q) -> SupResult``, so a
-problem's :meth:`~measureopt.BLASSO.duality_gap` accepts any of them: the
-grid oracle here certifies a gridded problem; oracles whose upper bound holds
-over the whole sphere certify the continuous problem.
+A problem's :meth:`~measureopt.problems.MeasureProblem.dual_certificate`
+accepts any oracle: the grid oracle certifies a gridded problem; oracles
+whose upper bound holds over the whole sphere certify the continuous problem.
+This module imports the oracles, never the reverse.
 """
 
 from dataclasses import dataclass
 
 import numpy as np
 
+from .oracles import SupResult, riemannian_ascent
+from .sphere import nearest_geodesic_distance, sphere_grid
 
 __all__ = ["SupResult", "DualityGap", "PreCertificate", "precertificate"]
-
-
-@dataclass(frozen=True)
-class SupResult:
-    r"""What a sup-oracle found for :math:`\sup_\theta |c_q(\theta)|`.
-
-    Attributes
-    ----------
-    argmax : ndarray, shape (d,)
-        The best direction found.
-    value : float
-        :math:`|c_q(\text{argmax})|`, a lower bound on the sup.
-    upper : float
-        An upper bound on the sup over ``scope``.
-    sign : float
-        Sign of :math:`c_q(\text{argmax})` (``+1.0`` or ``-1.0``).
-    scope : {"grid", "sphere"}
-        The domain over which ``upper`` holds: the oracle's finite set of
-        directions, or the whole sphere.
-    """
-
-    argmax: np.ndarray
-    value: float
-    upper: float
-    sign: float
-    scope: str
 
 
 @dataclass(frozen=True)
 class DualityGap:
     r"""A primal-dual pair and the gap it certifies.
 
-    With the residual :math:`q = y - f(\cdot;\nu)`, the scale
-    :math:`s = \min(1, 1/\bar\eta)` where :math:`\bar\eta` is the oracle's
-    upper bound on :math:`\sup|\eta|`, makes :math:`sq` dual feasible over
-    the oracle's scope, so :math:`D(sq) \le J^\star \le J(\nu)` and
+    Let :math:`\bar c` be the oracle's upper bound on :math:`\sup|c_q|` over
+    its scope, :math:`q = -\ell'(f(\cdot;\nu))` and :math:`D(q) =
+    -\frac1n\sum_i\ell^*(-q_i; y_i)`.
 
-    .. math:: \text{gap} = J(\nu) - D(sq) \ \ge\ J(\nu) - J^\star \ \ge 0.
+    * Penalized form :math:`\lambda\lVert\nu\rVert_{TV}`: the scale
+      :math:`s = \min(1, \lambda/\bar c)` makes :math:`sq` dual feasible, so
+      :math:`D(sq) \le J^\star \le J(\nu)`.
+    * Constrained form :math:`\lVert\nu\rVert_{TV} \le \delta`: the dual
+      value is :math:`D(q) - \delta\bar c` (:math:`s = 1`), and the gap
+      equals the certified Frank-Wolfe gap
+      :math:`\frac1n\sum_i\ell'_if(x_i) + \delta\bar c`.
+
+    Either way
+
+    .. math:: \text{gap} = J(\nu) - \text{dual} \ \ge\ J(\nu) - J^\star \ \ge 0.
 
     Attributes
     ----------
     gap : float
-        :math:`J(\nu) - D(sq)`.
+        :math:`J(\nu) - \text{dual}`.
     primal : float
         :math:`J(\nu)`.
     dual : float
-        :math:`D(sq)`.
+        The dual value, a lower bound on :math:`J^\star` over ``scope``.
     sup_eta : float
-        Largest :math:`|\eta|` the oracle found (lower bound on the sup).
+        Largest :math:`|\eta|` the oracle found (lower bound on the sup);
+        :math:`\eta = c_q/\lambda` for the penalized form, :math:`c_q` for
+        the constrained one.
     sup_eta_upper : float
         The oracle's upper bound on :math:`\sup|\eta|` over ``scope``.
     scale : float
         :math:`s`.
-    argmax : ndarray, shape (d,)
+    argmax : ndarray, shape (D,)
         Where :math:`|\eta|` is largest.
-    scope : {"grid", "sphere"}
+    scope : {"grid", "sphere", "local"}
         ``"grid"``: the gap bounds the suboptimality for the problem restricted
         to the oracle's directions. ``"sphere"``: for the continuous problem.
+        ``"local"``: an estimate only.
+    sign : float
+        Sign of :math:`c_q` at ``argmax``.
     """
 
     gap: float
@@ -87,6 +79,7 @@ class DualityGap:
     scale: float
     argmax: np.ndarray
     scope: str
+    sign: float = 1.0
 
     @property
     def relative_gap(self):
@@ -174,13 +167,11 @@ def precertificate(problem, measure, exclusion=0.05, grid=20000, oracle=None):
     -------
     PreCertificate
     """
-    from .oracles import riemannian_ascent
-    from .sphere import nearest_geodesic_distance, sphere_grid
-
     problem.check_measure(measure)
     if measure.n_atoms == 0 or np.any(measure.weights == 0):
         raise ValueError("precertificate needs a measure with at least one atom and nonzero weights")
-    X, act, n, d = problem.X, problem.activation, problem.n_samples, problem.dim
+    features = problem.features
+    X, act, n, d = features.inputs, features.activation, problem.n_samples, problem.dim
     thetas, signs = measure.support, np.sign(measure.weights)
     rows, rhs, bases = [], [], []
     for theta, s in zip(thetas, signs):
@@ -211,7 +202,7 @@ def precertificate(problem, measure, exclusion=0.05, grid=20000, oracle=None):
     if far.any():
         k = min(16, int(far.sum()))
         starts = directions[far][np.argsort(-values)[:k]]
-        refined, vals = riemannian_ascent(problem, p, starts)
+        refined, vals = riemannian_ascent(features, p, starts)
         ok = nearest_geodesic_distance(refined, thetas) >= exclusion
         max_off = max(max_off, float(np.abs(vals[ok]).max(initial=0.0)))
     oracle = problem.default_oracle() if oracle is None else oracle

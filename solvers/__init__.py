@@ -1,7 +1,8 @@
 """solvers: how to solve measureopt problems.
 
-Every solver takes a :mod:`measureopt` problem and returns a :class:`Result`.
-This package imports :mod:`measureopt`; :mod:`measureopt` never imports it.
+Every solver takes a :mod:`measureopt` measure problem and returns a
+:class:`Result`. This package imports :mod:`measureopt`; :mod:`measureopt`
+never imports it (checked by an import-linter contract).
 """
 
 from measureopt.exceptions import (
@@ -12,8 +13,9 @@ from measureopt.exceptions import (
     SolverNotInstalledError,
 )
 
+from ._base import Solver
+from ._result import Result, Status
 from .backends import BACKENDS, available_backends
-from .base import Solver
 from .exact_relu import ExactReLU
 from .frank_wolfe import FrankWolfe, SlidingFrankWolfe
 from .grid_convex import GridConvex
@@ -24,8 +26,7 @@ from .particles import (
     ParticleGD,
     ParticleSolver,
 )
-from .pruning import prune
-from .result import Result, Status
+from .pruning import Prune, prune
 
 __all__ = [
     "ConicParticleGD",
@@ -33,6 +34,7 @@ __all__ = [
     "NormDependentGD",
     "ParticleGD",
     "ParticleSolver",
+    "Prune",
     "prune",
     "BACKENDS",
     "ConvergenceWarning",

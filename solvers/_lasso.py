@@ -11,7 +11,7 @@ exactly. Used by the fully corrective Frank-Wolfe steps and by
 
 import numpy as np
 
-__all__ = ["lasso_cd", "lasso_fista", "polish", "lasso"]
+__all__ = ["lasso_cd", "fista", "lasso_fista", "polish", "lasso"]
 
 
 def _objective(G, b, reg, r):
@@ -42,18 +42,18 @@ def lasso_cd(G, b, reg, r0=None, tol=1e-12, max_sweeps=500):
     return r, sweeps
 
 
-def lasso_fista(G, b, reg, r0=None, tol=1e-12, max_iter=5000):
-    """FISTA with step :math:`1/\\lVert G\\rVert_2` and adaptive restart; returns ``(r, iterations)``."""
-    k = len(b)
-    r = np.zeros(k) if r0 is None else np.array(r0, dtype=float)
-    L = float(np.linalg.eigvalsh(G)[-1]) if k else 1.0
-    if L <= 0:
-        return np.zeros(k), 0
+def fista(grad, prox, r0, L, tol=1e-12, max_iter=5000):
+    r"""FISTA with adaptive restart for :math:`\min F + G`, step :math:`1/L`; returns ``(r, iterations)``.
+
+    ``grad`` is :math:`\nabla F`, ``prox(w)`` the proximal map of
+    :math:`G/L`; the iterate starts at ``r0`` as given. Stops when the
+    largest change of an entry is at most ``tol`` times ``max(1, |r|_inf)``.
+    """
+    r = np.array(r0, dtype=float)
     z, t = r.copy(), 1.0
     it = 0
     for it in range(1, max_iter + 1):
-        w = z - (G @ z - b) / L
-        new = np.sign(w) * np.maximum(np.abs(w) - reg / L, 0.0)
+        new = prox(z - grad(z) / L)
         t_new = 0.5 * (1 + np.sqrt(1 + 4 * t * t))
         step = new - r
         if (z - new) @ step > 0:  # restart when momentum points uphill
@@ -64,6 +64,17 @@ def lasso_fista(G, b, reg, r0=None, tol=1e-12, max_iter=5000):
         if np.max(np.abs(step), initial=0.0) <= tol * max(1.0, np.max(np.abs(r), initial=0.0)):
             break
     return r, it
+
+
+def lasso_fista(G, b, reg, r0=None, tol=1e-12, max_iter=5000):
+    """FISTA with step :math:`1/\lVert G\rVert_2` and adaptive restart; returns ``(r, iterations)``."""
+    k = len(b)
+    r = np.zeros(k) if r0 is None else np.array(r0, dtype=float)
+    L = float(np.linalg.eigvalsh(G)[-1]) if k else 1.0
+    if L <= 0:
+        return np.zeros(k), 0
+    return fista(lambda z: G @ z - b, lambda w: np.sign(w) * np.maximum(np.abs(w) - reg / L, 0.0), r, L,
+                 tol, max_iter)
 
 
 def polish(G, b, reg, r, support_tol=1e-6, max_rounds=10):

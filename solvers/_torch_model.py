@@ -6,7 +6,9 @@ r"""The two-layer network of the particle solvers, in torch, with its gradients 
     \tilde w_j = w_j \ \text{(homogeneous } \sigma) \ \text{ or } \
     w_j/\lVert w_j\rVert \ \text{(units that read a direction)},
 
-with the loss :math:`L = \frac1{2n}\sum_i (f(x_i) - y_i)^2` and a penalty
+with the loss :math:`L = \frac1n\sum_i \ell(f(x_i), y_i)` (squared
+:math:`\frac12(f - y)^2` or logistic :math:`\log(1 + e^{-yf})`, the
+problem's) and a penalty
 ``"l1"`` :math:`\lambda s\sum_j|a_j|\lVert w_j\rVert^k` (eq. 4) or ``"l2"``
 :math:`\frac\lambda2 s\sum_j(a_j^2 + \lVert w_j\rVert^2)` (eq. 13), where
 :math:`k` is the activation's degree of homogeneity (0 for direction units).
@@ -80,7 +82,10 @@ class TwoLayer:
                 f"(ReLU); got degree {self.degree:g}. Use penalty='l1'."
             )
         self.penalty_kind = penalty
-        self.X = torch.as_tensor(problem.X, dtype=dtype, device=device)
+        self.loss_name = problem.loss.name
+        if self.loss_name not in ("squared", "logistic"):
+            raise IncompatibleSolverError(f"the particle solvers have no torch version of loss {problem.loss!r}")
+        self.X = torch.as_tensor(problem.features.inputs, dtype=dtype, device=device)
         self.y = torch.as_tensor(problem.y, dtype=dtype, device=device)
         self.n = self.X.shape[0]
         self.reg = float(problem.reg)
@@ -96,11 +101,19 @@ class TwoLayer:
         norms = torch.linalg.vector_norm(W, dim=1)
         Z = X @ self.directions(W, norms).T
         S = self.fn(Z)
-        r = self.scale * (S @ a) - y
+        loss, r = self.data_term(self.scale * (S @ a), y)
         nb = X.shape[0]
         c = (self.scale / nb) * (S.T @ r)
         B = (self.scale / nb) * ((self.dfn(Z) * r[:, None]).T @ X)
-        return Terms(loss=(r @ r) / (2 * nb), c=c, B=B, norms=norms)
+        return Terms(loss=loss, c=c, B=B, norms=norms)
+
+    def data_term(self, f, y):
+        r"""Mean loss and its derivative :math:`\ell'(f_i, y_i)` (per sample)."""
+        if self.loss_name == "squared":
+            r = f - y
+            return (r @ r) / (2 * f.shape[0]), r
+        margin = -y * f
+        return torch.nn.functional.softplus(margin).mean(), -y * torch.sigmoid(margin)
 
     def penalty(self, a, norms):
         """The penalty's value."""

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from measureopt.exceptions import SolverNotInstalledError
 
-from .result import Status
+from ._result import Status
 
 __all__ = ["Backend", "BACKENDS", "CVXPY_STATUS_MAP", "available_backends", "get_backend"]
 

@@ -3,78 +3,19 @@ r"""The exact convex program of two-layer ReLU networks over activation patterns
 
 import numpy as np
 
-from measureopt._validation import check_int, check_positive
-from measureopt.activations import is_relu
-from measureopt.exceptions import IncompatibleSolverError
+from measureopt._validation import check_int, check_positive, check_random_state
+from measureopt.arrangement import arrangement_patterns
 from measureopt.measures import DiscreteMeasure
 from measureopt.oracles import certified_oracle
 
-from . import _lasso
+from ._base import Outcome, Solver
+from ._result import Status
+from ._weights import fit_weights
 from .backends import CVXPY_STATUS_MAP, get_backend, solve_cvxpy
-from .base import Outcome, Solver
-from .result import Status
 
-__all__ = ["ExactReLU", "arrangement_patterns"]
+__all__ = ["ExactReLU", "arrangement_patterns"]  # arrangement_patterns: re-exported from measureopt.arrangement
 
 _PATTERN_MODES = ("enumerate", "sample")
-
-
-def arrangement_patterns(X, mode="enumerate", n_patterns=2000, seed=0):
-    r"""Activation patterns :math:`D = \operatorname{diag}(\mathbb{1}\{Xu \ge 0\})` of the data.
-
-    Parameters
-    ----------
-    X : ndarray, shape (n, d)
-    mode : {"enumerate", "sample"}
-        ``"enumerate"`` (``d`` = 2 or 3) lists every full-dimensional cell of
-        the arrangement of the hyperplanes :math:`x_i^\perp`: each cell
-        touches a vertex (:math:`d = 2`: a normal of some :math:`x_i`;
-        :math:`d = 3`: :math:`\pm x_i\times x_j`), and the cells around a
-        vertex differ only in the signs of the hyperplanes through it.
-        ``"sample"`` draws ``n_patterns`` Gaussian directions :math:`u`.
-    n_patterns : int
-        Directions drawn with ``mode="sample"``.
-    seed : int or Generator
-
-    Returns
-    -------
-    ndarray of bool, shape (P, n)
-        Distinct nonzero patterns, one per row.
-    """
-    X = np.asarray(X, dtype=float)
-    n, d = X.shape
-    if mode == "sample":
-        rng = np.random.default_rng(seed)
-        rows = rng.standard_normal((n_patterns, d)) @ X.T >= 0
-    elif d == 2:
-        normals = np.stack([-X[:, 1], X[:, 0]], axis=1)
-        rows = _around_vertices(X, np.concatenate([normals, -normals]), np.tile(np.arange(n), 2)[:, None])
-    elif d == 3:
-        ii, jj = np.triu_indices(n, k=1)
-        v = np.cross(X[ii], X[jj])
-        idx = np.stack([ii, jj], axis=1)
-        rows = _around_vertices(X, np.concatenate([v, -v]), np.concatenate([idx, idx]))
-    else:
-        raise ValueError(
-            f"full enumeration of the arrangement handles d = 2 or 3; got d = {d}. "
-            "Pass patterns='sample' to sample patterns (the result is then an upper bound)."
-        )
-    rows = np.unique(rows, axis=0)
-    return rows[rows.any(axis=1)]
-
-
-def _around_vertices(X, vertices, index):
-    u = vertices @ X.T
-    on = np.zeros_like(u, dtype=bool)
-    np.put_along_axis(on, index, True, axis=1)
-    base = (u > 0) & ~on
-    out = []
-    for signs in np.ndindex(*(2,) * index.shape[1]):
-        rows = base.copy()
-        for col, s in enumerate(signs):
-            rows[np.arange(len(rows)), index[:, col]] = bool(s)
-        out.append(rows)
-    return np.concatenate(out)
 
 
 class ExactReLU(Solver):
@@ -112,7 +53,8 @@ class ExactReLU(Solver):
     backend_options : dict, optional
     tol : float, default=1e-6
         ``OPTIMAL`` needs the certified relative gap at most ``tol``.
-    seed : int, default=0
+    random_state : None, int or numpy.random.Generator, default=0
+        Seeds the sampled patterns.
     verbose : bool, default=False
 
     Notes
@@ -128,10 +70,11 @@ class ExactReLU(Solver):
     ICML 2020. ``../shared/DESIGN.md``, "exact ReLU program".
     """
 
-    _required_problem_attrs = ("X", "y", "reg", "activation", "loss", "dual_certificate", "features")
+    _requires = {"loss": ("squared",), "penalty": ("tv",), "relu": True}
+    _what = "solves the ReLU program only"
 
     def __init__(self, patterns="enumerate", n_patterns=2000, max_patterns=5000, backend="CLARABEL",
-                 backend_options=None, tol=1e-6, seed=0, verbose=False):
+                 backend_options=None, tol=1e-6, random_state=0, verbose=False):
         if patterns not in _PATTERN_MODES:
             raise ValueError(f"patterns must be one of {_PATTERN_MODES}; got {patterns!r}")
         self.patterns = patterns
@@ -141,20 +84,11 @@ class ExactReLU(Solver):
         self.backend = backend
         self.backend_options = backend_options
         self.tol = check_positive(tol, "tol")
-        self.seed = seed
+        check_random_state(random_state)
+        self.random_state = random_state
         self.verbose = verbose
 
-    def _params(self):
-        return {"patterns": self.patterns, "backend": self.backend.upper()}
-
     def _check(self, problem):
-        act = problem.activation
-        if not is_relu(act):
-            raise IncompatibleSolverError(
-                f"ExactReLU solves the ReLU program only; got activation {act!r}"
-            )
-        if problem.loss != "squared":
-            raise IncompatibleSolverError(f"ExactReLU handles the squared loss; got {problem.loss!r}")
         if self.patterns == "enumerate" and problem.dim > 3:
             raise ValueError(
                 f"ExactReLU(patterns='enumerate') enumerates the arrangement for d <= 3; the problem "
@@ -165,7 +99,7 @@ class ExactReLU(Solver):
         """CVXPY model for the patterns ``masks`` (P, n); returns ``(problem, U, U_neg)``."""
         import cvxpy as cp
 
-        X, y, n = problem.X, problem.y, problem.n_samples
+        X, y, n = problem.features.inputs, problem.y, problem.n_samples
         P, d = masks.shape[0], problem.dim
         M = masks.T.astype(float)  # (n, P)
         S = 2.0 * M - 1.0
@@ -181,7 +115,8 @@ class ExactReLU(Solver):
 
     def _solve(self, problem):
         self._check(problem)
-        masks = arrangement_patterns(problem.X, self.patterns, self.n_patterns, self.seed)
+        masks = arrangement_patterns(problem.features.inputs, self.patterns, self.n_patterns,
+                                     check_random_state(self.random_state))
         if len(masks) > self.max_patterns:
             raise ValueError(
                 f"the arrangement has {len(masks)} patterns, above max_patterns={self.max_patterns} "
@@ -207,8 +142,7 @@ class ExactReLU(Solver):
             measure = DiscreteMeasure(signs * norms[keep], vecs[keep] / norms[keep, None])
             if measure.n_atoms:
                 measure = measure.merge(1e-9)
-                phi = problem.features(measure.support)
-                w, _ = _lasso.lasso(phi, problem.y, problem.reg, r0=measure.weights)
+                w, _ = fit_weights(problem, measure.support, r0=measure.weights)
                 polished = DiscreteMeasure(w, measure.support).prune(0.0)
                 if problem.objective(polished) <= problem.objective(measure):
                     measure = polished
@@ -228,7 +162,7 @@ class ExactReLU(Solver):
                     + ("" if exact else f"; {len(masks)} sampled patterns: the objective is an upper bound on J*, not an optimum")
                 )
         return Outcome(
-            measure=measure, status=status,
+            measure=measure, status=status, gap_scope=cert.scope,
             n_iter=(cvx.solver_stats.num_iters or 0) if cvx.solver_stats is not None else 0,
             dual_gap=cert.gap, message=message,
             stats={"gap_scope": cert.scope, "exact": exact, "n_patterns": int(len(masks)),

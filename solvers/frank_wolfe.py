@@ -1,10 +1,14 @@
-r"""Frank-Wolfe (conditional gradient) solvers for BLASSO, on and off the grid.
+r"""Frank-Wolfe (conditional gradient) solvers for measure problems, on and off the grid.
 
-Both solvers minimize :math:`J(\nu) = F(\nu) + \lambda\lVert\nu\rVert_{TV}`
-with :math:`F(\nu) = \frac1{2n}\lVert y - \Phi\nu\rVert^2` (Akiyama &
-Suzuki, 2021, eq. 8) by adding one atom per iteration, found by the linear
-minimization oracle (LMO) :math:`\arg\max_\theta |c_q(\theta)|`, the
-neuron oracle of Berthier et al. (2020, eq. 7) with :math:`q = y - \Phi\nu`.
+Both solvers minimize :math:`J(\nu) = F(\nu) + G(\nu)` with the data term
+:math:`F(\nu) = \frac1n\sum_i\ell(f(x_i;\nu), y_i)` and
+:math:`G = \lambda\lVert\cdot\rVert_{TV}` (penalized: BLASSO, Akiyama &
+Suzuki eq. 8; variation-norm ERM, Berthier eq. 8) or the constraint
+:math:`\lVert\nu\rVert_{TV}\le\delta` (Berthier eq. 2, 4), by adding one atom
+per iteration, found by the linear minimization oracle (LMO)
+:math:`\arg\max_\theta |c_q(\theta)|` with :math:`q = -\ell'(f)`
+(Berthier eq. 5-7). They only use the problem protocol
+(:class:`~measureopt.problems.MeasureProblem`): any loss, either form.
 """
 
 import time
@@ -12,13 +16,13 @@ import time
 import numpy as np
 
 from measureopt._validation import check_int, check_positive
-from measureopt.exceptions import IncompatibleSolverError
 from measureopt.measures import DiscreteMeasure
-from measureopt.oracles import GridOracle, LocalOracle, certified_oracle
+from measureopt.oracles import GridOracle, LocalOracle, SupResult, certified_oracle
 
-from . import _lasso
-from .base import Outcome, Solver
-from .result import Status
+from ._base import Outcome, Solver
+from ._loop import History, progress
+from ._result import Status
+from ._weights import fit_weights
 
 __all__ = ["FrankWolfe", "SlidingFrankWolfe"]
 
@@ -28,10 +32,7 @@ _STEPS = ("line_search", "open_loop")
 class _ConditionalGradient(Solver):
     """Shared pieces: checks, oracles, the corrective step, history and the certificate."""
 
-    _required_problem_attrs = (
-        "features", "objective", "dual_certificate", "residual", "y", "reg", "dim", "loss", "X",
-        "activation", "n_samples",
-    )
+    _requires = {"loss": ("squared", "logistic"), "penalty": ("tv", "tv_ball")}
 
     def _init_common(self, max_iter, tol, oracle, certificate_oracle, verbose):
         self.max_iter = check_int(max_iter, "max_iter", minimum=1)
@@ -46,10 +47,6 @@ class _ConditionalGradient(Solver):
         self.verbose = verbose
 
     def _oracles(self, problem):
-        if problem.loss != "squared":
-            raise IncompatibleSolverError(
-                f"{type(self).__name__} handles the squared loss; got loss {problem.loss!r}"
-            )
         lmo = LocalOracle() if self.oracle is None else self.oracle
         if self.certificate_oracle is not None:
             cert = self.certificate_oracle
@@ -61,17 +58,21 @@ class _ConditionalGradient(Solver):
 
     @staticmethod
     def _corrective(problem, support, weights):
-        """Exact LASSO on the weights of fixed atoms, then drop the zeros."""
-        phi = problem.features(support)
-        r, _ = _lasso.lasso(phi, problem.y, problem.reg, r0=weights)
+        """Exact weights on fixed atoms (:func:`solvers._weights.fit_weights`), then drop the zeros."""
+        r, _ = fit_weights(problem, support, r0=weights)
         keep = r != 0
         return support[keep], r[keep]
 
     @staticmethod
     def _estimate(problem, q, primal, sup):
         """Duality gap with the LMO's sup (an estimate unless the LMO is certified)."""
-        scale = 1.0 if sup <= problem.reg else problem.reg / sup
-        return primal - problem.dual_objective(scale * q)
+        return primal - problem.dual_bound(q, sup)[0]
+
+    @staticmethod
+    def _from_certificate(problem, cert):
+        """The certificate's argmax as a :class:`SupResult` in units of :math:`c_q`."""
+        c = problem.penalty.certificate_scale
+        return SupResult(cert.argmax, cert.sup_eta * c, cert.sup_eta_upper * c, cert.sign, cert.scope)
 
     @staticmethod
     def _outcome(measure, status, n_iter, cert, message, hist, lmo, cert_oracle, **stats):
@@ -79,44 +80,51 @@ class _ConditionalGradient(Solver):
             message = f"{n_iter} iterations; certified relative gap {cert.relative_gap:.2e} ({cert.scope})"
         return Outcome(
             measure=measure, status=status, n_iter=n_iter, dual_gap=cert.gap, message=message,
+            gap_scope=cert.scope,
             history={key: np.asarray(v, dtype=float) for key, v in hist.items()},
             stats={"gap_scope": cert.scope, "sup_eta": cert.sup_eta, "sup_eta_upper": cert.sup_eta_upper,
                    "oracle": repr(lmo), "certificate_oracle": repr(cert_oracle), **stats},
         )
 
-    def _progress(self, total):
-        if not self.verbose:
-            return None
-        from tqdm.auto import tqdm
-
-        return tqdm(total=total, desc=type(self).__name__, unit="it", leave=False)
 
 
 class FrankWolfe(_ConditionalGradient):
-    r"""Conditional gradient for BLASSO (Berthier et al., 2020, Sec. 4.1-4.2, eq. 5-7).
+    r"""Conditional gradient over measures (Berthier 2018, Sec. 4.1, eq. 5-7), both forms, any loss.
 
-    The penalized problem is written in epigraph form over the compact set
+    **Constrained form** :math:`\min_{\lVert\nu\rVert_{TV}\le\delta} F(\nu)`:
+    the ball's extreme points are :math:`\pm\delta\,\delta_\theta`, so the LMO
+    is the neuron oracle :math:`\theta_t = \arg\max|c_q|`, :math:`q =
+    -\ell'(f_t)`, and the vertex is :math:`s_t\delta\,\delta_{\theta_t}`
+    (Berthier eq. 5).
+
+    **Penalized form** :math:`\min F(\nu) + \lambda\lVert\nu\rVert_{TV}`,
+    written in epigraph form over the compact set
     :math:`K = \{(\nu, t): \lVert\nu\rVert_{TV} \le t \le M\}`,
 
     .. math::
 
         \min_{(\nu,t)\in K} F(\nu) + \lambda t, \qquad
-        M = \frac{F(0)}{\lambda} = \frac{\lVert y\rVert^2}{2n\lambda},
+        M = \frac{F(0)}{\lambda}
 
-    which has the same solutions since :math:`\lambda\lVert\nu^\star\rVert_{TV}
-    \le J(\nu^\star) \le J(0) = F(0)`. The extreme points of :math:`K` are
-    :math:`(0, 0)` and :math:`(\pm M\delta_\theta, M)`, so the LMO is the
-    neuron oracle :math:`\theta_t = \arg\max|c_q|`, :math:`s_t = \operatorname{sign}
-    c_q(\theta_t)`, and the vertex is :math:`(s_tM\delta_{\theta_t}, M)` when
-    :math:`|c_q(\theta_t)| > \lambda`, else :math:`(0, 0)`. The update is
-    :math:`(\nu, t) \leftarrow (1-\gamma)(\nu, t) + \gamma\,\text{vertex}`
-    with :math:`\gamma = 2/(k+2)` (``step="open_loop"``) or the exact line
-    search on the quadratic (``step="line_search"``). The Frank-Wolfe gap
+    (:math:`\frac{\lVert y\rVert^2}{2n\lambda}` for the squared loss,
+    :math:`\frac{\log 2}{\lambda}` for the logistic one), which has the same
+    solutions since :math:`\lambda\lVert\nu^\star\rVert_{TV} \le J(\nu^\star)
+    \le J(0) = F(0)`. The extreme points of :math:`K` are :math:`(0, 0)` and
+    :math:`(\pm M\delta_\theta, M)`; the vertex is :math:`(s_tM\delta_{\theta_t},
+    M)` when :math:`|c_q(\theta_t)| > \lambda`, else :math:`(0, 0)`.
+
+    The update is :math:`(\nu, t) \leftarrow (1-\gamma)(\nu, t) + \gamma\,\text{vertex}`
+    with :math:`\gamma = 2/(k+2)` (``step="open_loop"``) or the line search
+    (``step="line_search"``): exact for the squared loss, a safeguarded 1-D
+    Newton method for the logistic loss. The Frank-Wolfe gap
 
     .. math:: g_{FW} = \langle\nabla F(\nu), \nu - \nu_s\rangle + \lambda(t - t_s)
               \ge J(\nu) - J^\star
 
-    is recorded in the history (exact when the LMO is exact).
+    (:math:`\lambda = 0` for the constrained form) is recorded in the
+    history; with the oracle's upper bound in place of the LMO's value it is
+    the certified gap of :meth:`~measureopt.problems.MeasureProblem.dual_certificate`,
+    which is the stopping test.
 
     Parameters
     ----------
@@ -150,9 +158,7 @@ class FrankWolfe(_ConditionalGradient):
 
     References
     ----------
-    R. Berthier, F. Bach, P. Gaillard. Tight nonparametric convergence rates
-    for stochastic gradient descent under the noiseless linear model.
-    Sec. 4.1-4.2, eq. (5)-(7).
+    R. Berthier. On convex neural networks (2018), Sec. 4.1-4.2, eq. (5)-(7).
     """
 
     def __init__(self, step="line_search", corrective=False, max_iter=1000, tol=1e-6,
@@ -163,95 +169,131 @@ class FrankWolfe(_ConditionalGradient):
         self.corrective = bool(corrective)
         self._init_common(max_iter, tol, oracle, certificate_oracle, verbose)
 
-    def _params(self):
-        return {"step": self.step, "corrective": self.corrective}
-
     def _solve(self, problem):
         lmo, cert_oracle = self._oracles(problem)
-        n, reg, d = problem.n_samples, problem.reg, problem.dim
-        y = problem.y
-        M = float(y @ y) / (2 * n * reg)
+        n, d, y = problem.n_samples, problem.dim, problem.y
+        w_t = problem.penalty.epigraph_weight  # lambda (penalized) or 0 (constrained)
+        M = problem.vertex_mass()
         support = np.zeros((0, d))
         weights = np.zeros(0)
         t_epi = 0.0
         pred = np.zeros(n)
-        hist = {k: [] for k in ("objective", "fw_gap", "gap_estimate", "n_atoms", "time")}
+        hist = History(("objective", "fw_gap", "gap_estimate", "n_atoms", "time"))
         status, message = Status.MAX_ITER, ""
         cert = None
-        bar = self._progress(self.max_iter)
+        bar = progress(self, self.max_iter)
         k = 0
         for k in range(1, self.max_iter + 1):
             tick = time.perf_counter()
-            q = y - pred
-            primal = float(q @ q / (2 * n) + reg * np.abs(weights).sum())
-            found = lmo.maximize(problem, q)
+            q = problem.dual_vector(prediction=pred)
+            primal = float(problem.data_fit(pred) + w_t * np.abs(weights).sum())
+            found = lmo.maximize(problem.features, q)
             estimate = self._estimate(problem, q, primal, found.value)
-            if found.value > reg:
-                atom = found.argmax
-                f_s = M * found.sign * problem.features(atom[None, :])[:, 0]
-                t_s = M
-            else:
-                atom, f_s, t_s = None, np.zeros(n), 0.0
-            fw_gap = float(-(q @ (pred - f_s)) / n + reg * (t_epi - t_s))
-            hist["objective"].append(primal)
-            hist["fw_gap"].append(fw_gap)
-            hist["gap_estimate"].append(estimate)
-            hist["n_atoms"].append(len(weights))
+            vertex = problem.vertex(found)
+            n_atoms, stop = len(weights), None
             if estimate <= self.tol * primal:
                 cert = problem.dual_certificate(DiscreteMeasure(weights, support), oracle=cert_oracle)
+                better = self._from_certificate(problem, cert)
                 if cert.relative_gap <= self.tol:
-                    hist["time"].append(time.perf_counter() - tick)
-                    status = Status.OPTIMAL
-                    break
-                if cert.sup_eta * reg > found.value:
-                    atom, found_sign = cert.argmax, 1.0 if problem.correlation(q, cert.argmax[None])[0] >= 0 else -1.0
-                    f_s, t_s = M * found_sign * problem.features(atom[None, :])[:, 0], M
-                    found = type(found)(atom, cert.sup_eta * reg, cert.sup_eta_upper * reg, found_sign, found.scope)
-                elif atom is None:
-                    hist["time"].append(time.perf_counter() - tick)
-                    status = Status.OPTIMAL_INACCURATE
+                    stop = Status.OPTIMAL
+                elif better.value > found.value:
+                    vertex = problem.vertex(better)
+                elif vertex.mass == 0:
+                    stop = Status.OPTIMAL_INACCURATE
                     message = (
                         f"the LMO finds no better atom, but the certified relative gap "
                         f"{cert.relative_gap:.2e} exceeds tol={self.tol:g} (a loose sup bound)"
                     )
-                    break
-            diff = f_s - pred
-            if self.step == "open_loop":
-                gamma = 2.0 / (k + 2)
-            else:
-                denom = float(diff @ diff) / n
-                gamma = 1.0 if denom == 0 else float(np.clip((q @ diff / n - reg * (t_s - t_epi)) / denom, 0.0, 1.0))
-            weights = (1 - gamma) * weights
-            t_epi = (1 - gamma) * t_epi + gamma * t_s
-            if atom is not None and gamma > 0:
-                close = np.flatnonzero(np.all(np.isclose(support, atom, rtol=0, atol=1e-12), axis=1)) if len(support) else []
-                if len(close):
-                    weights[close[0]] += gamma * found.sign * M
-                else:
-                    support = np.vstack([support, atom])
-                    weights = np.append(weights, gamma * found.sign * M)
-            if self.corrective and len(weights):
-                support, weights = self._corrective(problem, support, weights)
-                t_epi = float(np.abs(weights).sum())
-            keep = weights != 0
-            support, weights = support[keep], weights[keep]
-            pred = problem.features(support) @ weights if len(weights) else np.zeros(n)
-            if not np.all(np.isfinite(pred)):
-                status, message = Status.NUMERICAL_ERROR, "non-finite predictions"
-                hist["time"].append(time.perf_counter() - tick)
+            f_s = self._vertex_prediction(problem, vertex)
+            fw_gap = float(-(q @ (pred - f_s)) / n + w_t * (t_epi - vertex.t))
+            if stop is None:
+                support, weights, t_epi, pred = self._step(problem, k, vertex, f_s, support, weights, t_epi, pred)
+                if not np.all(np.isfinite(pred)):
+                    stop, message = Status.NUMERICAL_ERROR, "non-finite predictions"
+            hist.record(objective=primal, fw_gap=fw_gap, gap_estimate=estimate, n_atoms=n_atoms,
+                        time=time.perf_counter() - tick)
+            if stop is not None:
+                status = stop
                 break
-            hist["time"].append(time.perf_counter() - tick)
-            if bar is not None:
-                bar.update(1)
-                bar.set_postfix(objective=f"{primal:.6g}", gap=f"{estimate:.2e}")
-        if bar is not None:
-            bar.close()
+            bar.update(1)
+            bar.set_postfix(objective=f"{primal:.6g}", gap=f"{estimate:.2e}")
+        bar.close()
         measure = DiscreteMeasure(weights, support)
         if cert is None or status is not Status.OPTIMAL:
             cert = problem.dual_certificate(measure, oracle=cert_oracle)
             if status is Status.MAX_ITER and cert.relative_gap <= self.tol:
                 status = Status.OPTIMAL
-        return self._outcome(measure, status, k, cert, message, hist, lmo, cert_oracle, bound_M=M)
+        return self._outcome(measure, status, k, cert, message, hist.arrays(), lmo, cert_oracle, bound_M=M)
+
+    @staticmethod
+    def _vertex_prediction(problem, vertex):
+        if vertex.mass == 0:
+            return np.zeros(problem.n_samples)
+        return vertex.sign * vertex.mass * problem.features(vertex.theta[None, :])[:, 0]
+
+    def _step(self, problem, k, vertex, f_s, support, weights, t_epi, pred):
+        r"""One Frank-Wolfe update towards ``vertex`` (then the corrective step when asked)."""
+        w_t = problem.penalty.epigraph_weight
+        diff = f_s - pred
+        if self.step == "open_loop":
+            gamma = 2.0 / (k + 2)
+        else:
+            gamma = _line_search(problem.loss, problem.y, pred, diff, w_t * (vertex.t - t_epi))
+        weights = (1 - gamma) * weights
+        t_epi = (1 - gamma) * t_epi + gamma * vertex.t
+        if vertex.mass > 0 and gamma > 0:
+            atom = vertex.theta
+            close = np.flatnonzero(np.all(np.isclose(support, atom, rtol=0, atol=1e-12), axis=1)) if len(support) else []
+            if len(close):
+                weights[close[0]] += gamma * vertex.sign * vertex.mass
+            else:
+                support = np.vstack([support, atom])
+                weights = np.append(weights, gamma * vertex.sign * vertex.mass)
+        if self.corrective and len(weights):
+            support, weights = self._corrective(problem, support, weights)
+            t_epi = float(np.abs(weights).sum())
+        keep = weights != 0
+        support, weights = support[keep], weights[keep]
+        pred = problem.features(support) @ weights if len(weights) else np.zeros(problem.n_samples)
+        return support, weights, t_epi, pred
+
+
+def _line_search(loss, y, pred, diff, slope, max_iter=60):
+    r"""Exact line search :math:`\min_{\gamma\in[0,1]} \frac1n\sum_i\ell(f_i + \gamma\Delta_i) + \gamma\,\text{slope}`.
+
+    A safeguarded 1-D Newton method on the derivative, bracketed in
+    :math:`[0, 1]` (bisection when a Newton step leaves the bracket). For the
+    squared loss the first Newton step from 0 is the exact minimizer.
+    """
+    n = len(y)
+
+    def d1(g):
+        return float(loss.derivative(pred + g * diff, y) @ diff) / n + slope
+
+    def d2(g):
+        return float(loss.second_derivative(pred + g * diff, y) @ (diff * diff)) / n
+
+    v0 = d1(0.0)
+    if v0 >= 0:
+        return 0.0
+    if d1(1.0) <= 0:
+        return 1.0
+    lo, hi, g, v = 0.0, 1.0, 0.0, v0
+    scale = abs(v0)
+    for _ in range(max_iter):
+        h = d2(g)
+        g_new = g - v / h if h > 0 else 0.5 * (lo + hi)
+        if not lo < g_new < hi:
+            g_new = 0.5 * (lo + hi)
+        g = g_new
+        v = d1(g)
+        if abs(v) <= 1e-13 * scale or hi - lo <= 1e-15:
+            break
+        if v > 0:
+            hi = g
+        else:
+            lo = g
+    return g
 
 
 class SlidingFrankWolfe(_ConditionalGradient):
@@ -259,14 +301,18 @@ class SlidingFrankWolfe(_ConditionalGradient):
 
     Each iteration:
 
-    1. **LMO**: :math:`\theta^\star = \arg\max|c_q|` with :math:`q = y -
-       \Phi\nu` (Berthier et al., 2020, eq. 7), by the local oracle.
+    1. **LMO**: :math:`\theta^\star = \arg\max|c_q|` with :math:`q =
+       -\ell'(f(\cdot;\nu))` (Berthier 2018, eq. 5), by the local oracle.
     2. **Corrective step**: add :math:`\theta^\star` and re-solve the weights
-       of all atoms exactly (LASSO, :mod:`solvers._lasso`).
-    3. **Sliding**: jointly descend :math:`J` in the weights
-       :math:`r_j = s_j a_j` (signs fixed, :math:`a_j \ge 0`) and the
-       positions, written :math:`\theta_j = z_j/\lVert z_j\rVert` so that every
-       iterate is on the sphere (the projection retraction), with L-BFGS-B.
+       of all atoms exactly (:mod:`solvers._weights`: LASSO for the squared
+       loss, FISTA and a Newton polish otherwise; on the :math:`\ell_1` ball
+       for the constrained form).
+    3. **Sliding**: penalized form, jointly descend :math:`J` in the
+       weights :math:`r_j = s_j a_j` (signs fixed, :math:`a_j \ge 0`) and the
+       positions; constrained form, descend the positions with the weights
+       fixed (the next corrective step re-solves them on the ball). Positions
+       are written :math:`\theta_j = z_j/\lVert z_j\rVert` so that every
+       iterate is on the sphere (the projection retraction); L-BFGS-B.
     4. **Prune and merge**: drop zero weights, merge atoms closer than
        ``merge_tol`` (geodesic), then re-solve the weights.
 
@@ -310,40 +356,44 @@ class SlidingFrankWolfe(_ConditionalGradient):
         self.slide_iter = check_int(slide_iter, "slide_iter", minimum=1)
         self._init_common(max_iter, tol, oracle, certificate_oracle, verbose)
 
-    def _params(self):
-        return {"max_iter": self.max_iter, "tol": self.tol}
-
     def _convergence_hint(self):
         return "Raise max_iter, or pass a tighter certificate_oracle."
 
     def _slide(self, problem, support, weights):
-        """Joint L-BFGS-B descent of weights (signs fixed) and positions."""
+        """L-BFGS-B descent of positions, and of the weights (signs fixed) in the penalized form."""
         from scipy.optimize import minimize
 
-        X, act, y, n, reg = problem.X, problem.activation, problem.y, problem.n_samples, problem.reg
+        X, act, y, n = problem.features.inputs, problem.activation, problem.y, problem.n_samples
+        loss, penalized = problem.loss, problem.penalized
+        reg = problem.reg if penalized else 0.0
         k, d = support.shape
         signs = np.sign(weights)
+        fixed = np.abs(weights)
 
         def fun(v):
-            a, Z = v[:k], v[k:].reshape(k, d)
+            a, Z = (v[:k], v[k:].reshape(k, d)) if penalized else (fixed, v.reshape(k, d))
             zn = np.linalg.norm(Z, axis=1)
             theta = Z / zn[:, None]
             u = X @ theta.T
-            res = y - act(u) @ (signs * a)
-            value = res @ res / (2 * n) + reg * a.sum()
-            g_r = -(act(u).T @ res) / n
-            g_theta = -((act.derivative(u) * res[:, None]).T @ X) / n * (signs * a)[:, None]
+            pred = act(u) @ (signs * a)
+            value = loss.mean(pred, y) + reg * a.sum()
+            g_f = loss.derivative(pred, y)  # -q
+            g_theta = ((act.derivative(u) * g_f[:, None]).T @ X) / n * (signs * a)[:, None]
             g_z = (g_theta - np.sum(g_theta * theta, axis=1)[:, None] * theta) / zn[:, None]
+            if not penalized:
+                return value, g_z.ravel()
+            g_r = (act(u).T @ g_f) / n
             return value, np.concatenate([signs * g_r + reg, g_z.ravel()])
 
-        v0 = np.concatenate([np.abs(weights), support.ravel()])
-        bounds = [(0.0, None)] * k + [(None, None)] * (k * d)
+        v0 = np.concatenate([fixed, support.ravel()]) if penalized else support.ravel().copy()
+        bounds = ([(0.0, None)] * k if penalized else []) + [(None, None)] * (k * d)
         out = minimize(fun, v0, jac=True, method="L-BFGS-B", bounds=bounds,
                        options={"maxiter": self.slide_iter, "ftol": 1e-15, "gtol": 1e-13})
         if not np.all(np.isfinite(out.x)) or out.fun > fun(v0)[0]:
             return support, weights
-        Z = out.x[k:].reshape(k, d)
-        return Z / np.linalg.norm(Z, axis=1, keepdims=True), signs * out.x[:k]
+        Z = out.x[k:].reshape(k, d) if penalized else out.x.reshape(k, d)
+        a = out.x[:k] if penalized else fixed
+        return Z / np.linalg.norm(Z, axis=1, keepdims=True), signs * a
 
     @staticmethod
     def _lmo(lmo, problem, q, support, rng, spread=0.05, per_atom=4):
@@ -354,24 +404,25 @@ class SlidingFrankWolfe(_ConditionalGradient):
         coarse grid.
         """
         if not isinstance(lmo, LocalOracle) or len(support) == 0:
-            return lmo.maximize(problem, q)
+            return lmo.maximize(problem.features, q)
         near = np.repeat(support, per_atom, axis=0) + spread * rng.standard_normal((len(support) * per_atom, support.shape[1]))
         near /= np.linalg.norm(near, axis=1, keepdims=True)
-        return lmo.maximize(problem, q, extra=near)
+        return lmo.maximize(problem.features, q, extra=near)
 
     def _solve(self, problem):
         lmo, cert_oracle = self._oracles(problem)
-        n, reg, d = problem.n_samples, problem.reg, problem.dim
+        d = problem.dim
         measure = DiscreteMeasure.zero(d)
         rng = np.random.default_rng(0)
-        hist = {k: [] for k in ("objective", "gap_estimate", "n_atoms", "time")}
+        hist = History(("objective", "gap_estimate", "n_atoms", "time"))
         status, message, cert = Status.MAX_ITER, "", None
-        bar = self._progress(self.max_iter)
+        bar = progress(self, self.max_iter)
         it = 0
         for it in range(1, self.max_iter + 1):
             tick = time.perf_counter()
-            q = problem.residual(measure)
-            primal = float(q @ q / (2 * n) + reg * measure.total_variation)
+            pred = problem.predict(measure)
+            q = problem.dual_vector(prediction=pred)
+            primal = float(problem.data_fit(pred) + problem.penalty.value(measure.total_variation))
             found = self._lmo(lmo, problem, q, measure.support, rng)
             estimate = self._estimate(problem, q, primal, found.value)
             atom, sup = found.argmax, found.value
@@ -380,8 +431,8 @@ class SlidingFrankWolfe(_ConditionalGradient):
                 cert = problem.dual_certificate(measure, oracle=cert_oracle)
                 if cert.relative_gap <= self.tol:
                     status, stop = Status.OPTIMAL, True
-                elif cert.sup_eta * reg > sup * (1 + 1e-12):
-                    atom, sup = cert.argmax, cert.sup_eta * reg
+                elif cert.sup_eta * problem.penalty.certificate_scale > sup * (1 + 1e-12):
+                    atom, sup = cert.argmax, cert.sup_eta * problem.penalty.certificate_scale
                 else:
                     status, stop = Status.OPTIMAL_INACCURATE, True
                     message = (
@@ -389,11 +440,9 @@ class SlidingFrankWolfe(_ConditionalGradient):
                         f"{cert.relative_gap:.2e} exceeds tol={self.tol:g}: the oracle's upper "
                         f"bound {cert.sup_eta_upper:.12g} is loose"
                     )
-            hist["objective"].append(primal)
-            hist["gap_estimate"].append(estimate)
-            hist["n_atoms"].append(measure.n_atoms)
+            row = {"objective": primal, "gap_estimate": estimate, "n_atoms": measure.n_atoms}
             if stop:
-                hist["time"].append(time.perf_counter() - tick)
+                hist.record(**row, time=time.perf_counter() - tick)
                 break
             support = np.vstack([measure.support, atom])
             weights = np.append(measure.weights, 0.0)
@@ -405,14 +454,12 @@ class SlidingFrankWolfe(_ConditionalGradient):
             measure = DiscreteMeasure(weights, support) if len(weights) else DiscreteMeasure.zero(d)
             if not np.all(np.isfinite(measure.weights)):
                 status, message = Status.NUMERICAL_ERROR, "non-finite weights"
-                hist["time"].append(time.perf_counter() - tick)
+                hist.record(**row, time=time.perf_counter() - tick)
                 break
-            hist["time"].append(time.perf_counter() - tick)
-            if bar is not None:
-                bar.update(1)
-                bar.set_postfix(objective=f"{primal:.6g}", atoms=measure.n_atoms, gap=f"{estimate:.2e}")
-        if bar is not None:
-            bar.close()
+            hist.record(**row, time=time.perf_counter() - tick)
+            bar.update(1)
+            bar.set_postfix(objective=f"{primal:.6g}", atoms=measure.n_atoms, gap=f"{estimate:.2e}")
+        bar.close()
         if cert is None or status is Status.MAX_ITER:
             cert = problem.dual_certificate(measure, oracle=cert_oracle)
-        return self._outcome(measure, status, it, cert, message, hist, lmo, cert_oracle)
+        return self._outcome(measure, status, it, cert, message, hist.arrays(), lmo, cert_oracle)

@@ -6,32 +6,35 @@ import numpy as np
 
 from measureopt._validation import check_int, check_positive
 from measureopt.oracles import GridOracle
-from measureopt.exceptions import IncompatibleSolverError
 from measureopt.measures import DiscreteMeasure
 from measureopt.sphere import check_on_sphere, sphere_grid
 
 from ._lasso import polish
 from .backends import CVXPY_STATUS_MAP, get_backend, solve_cvxpy
-from .base import Outcome, Solver
-from .result import Status
+from ._base import Outcome, Solver
+from ._result import Status
+from ._weights import fit_weights
 
 __all__ = ["GridConvex"]
 
 
 class GridConvex(Solver):
-    r"""Solve BLASSO over measures supported on a fixed grid, with CVXPY.
+    r"""Solve a measure problem over measures supported on a fixed grid, with CVXPY.
 
     Restricting :math:`\nu = \sum_{k=1}^K r_k\delta_{\theta_k}` to grid
-    directions :math:`\theta_1, \dots, \theta_K` turns problem (8) of Akiyama
-    & Suzuki (2021) into a LASSO in :math:`r \in \mathbb{R}^K`:
+    directions :math:`\theta_1, \dots, \theta_K` turns BLASSO (Akiyama &
+    Suzuki 2021, eq. 8) into a LASSO in :math:`r \in \mathbb{R}^K`:
 
     .. math::
 
         \min_{r\in\mathbb{R}^K} \frac{1}{2n}\lVert y - \Phi r\rVert_2^2
         + \lambda\lVert r\rVert_1, \qquad
-        \Phi_{ik} = \sigma(\langle\theta_k, x_i\rangle),
+        \Phi_{ik} = \sigma(\langle\theta_k, \tilde x_i\rangle),
 
-    built as one matrix-vector CVXPY expression and passed to the backend.
+    and any other measure problem into its finite counterpart: the logistic
+    data term :math:`\frac1n\sum_i\log(1 + e^{-y_i(\Phi r)_i})`, and the
+    constraint :math:`\lVert r\rVert_1 \le \delta` for the constrained form
+    (Berthier 2018, eq. 2). The model is one matrix-vector CVXPY expression.
 
     Parameters
     ----------
@@ -54,8 +57,10 @@ class GridConvex(Solver):
         after pruning.
     polish : bool, default=True
         After the backend, re-solve the optimality conditions on the support
-        it found: with signs :math:`s_S` fixed,
-        :math:`\Phi_S^\top(y - \Phi_S r_S) = n\lambda s_S` is a linear system.
+        it found: for BLASSO, with signs :math:`s_S` fixed,
+        :math:`\Phi_S^\top(y - \Phi_S r_S) = n\lambda s_S` is a linear system;
+        for other losses or the constrained form, Newton's method on the
+        sign pattern (:func:`solvers._weights.fit_weights`).
         The polished point is kept only if it keeps the signs and lowers the
         gridded duality gap. Interior-point solutions are accurate to about
         the backend tolerance, and the certificate amplifies residual errors
@@ -94,7 +99,7 @@ class GridConvex(Solver):
     (<Status.OPTIMAL: 'optimal'>, True)
     """
 
-    _required_problem_attrs = ("features", "objective", "dual_certificate", "y", "reg", "dim", "loss")
+    _requires = {"loss": ("squared", "logistic"), "penalty": ("tv", "tv_ball")}
 
     def __init__(self, grid=2000, backend="CLARABEL", backend_options=None, tol=1e-6,
                  prune_tol=1e-8, polish=True, seed=0, verbose=False):
@@ -117,10 +122,6 @@ class GridConvex(Solver):
         self.polish = polish
         self.seed = seed
         self.verbose = verbose
-
-    def _params(self):
-        grid = self.grid if isinstance(self.grid, numbers.Integral) else f"<{len(self.grid)} directions>"
-        return {"grid": grid, "backend": self.backend.upper()}
 
     def _convergence_hint(self):
         backend = get_backend(self.backend)
@@ -149,16 +150,18 @@ class GridConvex(Solver):
         """
         import cvxpy as cp
 
-        if problem.loss != "squared":
-            raise IncompatibleSolverError(
-                f"GridConvex handles the squared loss; got a problem with loss {problem.loss!r}"
-            )
         grid = self.grid_for(problem) if grid is None else grid
         features = problem.features(grid)
         n = features.shape[0]
         r = cp.Variable(grid.shape[0], name="weights")
-        objective = cp.sum_squares(problem.y - features @ r) / (2 * n) + problem.reg * cp.norm1(r)
-        return cp.Problem(cp.Minimize(objective)), r, grid
+        pred = features @ r
+        if problem.loss.name == "squared":
+            data = cp.sum_squares(problem.y - pred) / (2 * n)
+        else:  # logistic: log(1 + exp(-y f))
+            data = cp.sum(cp.logistic(-cp.multiply(problem.y, pred))) / n
+        if problem.penalized:
+            return cp.Problem(cp.Minimize(data + problem.reg * cp.norm1(r))), r, grid
+        return cp.Problem(cp.Minimize(data), [cp.norm1(r) <= problem.radius]), r, grid
 
     def _solve(self, problem):
         backend = get_backend(self.backend)
@@ -195,6 +198,7 @@ class GridConvex(Solver):
         stats = cvx.solver_stats
         return Outcome(
             measure=measure,
+            gap_scope=cert.scope,
             status=status,
             n_iter=(stats.num_iters or 0) if stats is not None else 0,
             dual_gap=cert.gap,
@@ -215,8 +219,17 @@ class GridConvex(Solver):
 
 
 def _polish(problem, measure):
-    """Exact LASSO optimality conditions on the support of ``measure`` (see :func:`solvers._lasso.polish`)."""
-    phi = problem.features(measure.support)
-    n = problem.n_samples
-    r = polish(phi.T @ phi / n, phi.T @ problem.y / n, problem.reg, measure.weights)
+    """Optimality conditions on the support of ``measure``.
+
+    Squared loss, penalized: the exact LASSO conditions on the sign pattern
+    (:func:`solvers._lasso.polish`). Otherwise: the exact weights on the
+    support (:func:`solvers._weights.fit_weights`, which ends with a Newton
+    polish on the sign pattern).
+    """
+    if problem.loss.name == "squared" and problem.penalized:
+        phi = problem.features(measure.support)
+        n = problem.n_samples
+        r = polish(phi.T @ phi / n, phi.T @ problem.y / n, problem.reg, measure.weights)
+    else:
+        r, _ = fit_weights(problem, measure.support, r0=measure.weights)
     return None if r is None else DiscreteMeasure(r, measure.support).prune(0.0)

@@ -36,13 +36,12 @@ import numpy as np
 
 from measureopt._validation import check_array, check_int, check_positive
 from measureopt.crosscheck import effective_neurons
-from measureopt.exceptions import IncompatibleSolverError
 from measureopt.networks import network_measure
 from measureopt.oracles import LocalOracle
 from measureopt.sphere import sample_sphere
 
-from .base import Outcome, Solver
-from .result import Status
+from ._base import Outcome, Solver
+from ._result import Status
 
 __all__ = [
     "ParticleSolver",
@@ -267,10 +266,7 @@ class ParticleSolver(Solver):
     the start, resumed runs included).
     """
 
-    _required_problem_attrs = (
-        "X", "y", "reg", "activation", "loss", "objective", "dual_certificate", "check_measure",
-        "dim", "n_samples",
-    )
+    _requires = {"loss": ("squared", "logistic"), "penalty": ("tv",)}
     _penalty = "l1"
 
     def _init_loop(self, width, max_iter, tol=1e-10, gap_tol=1e-3, check_every=2000,
@@ -339,8 +335,6 @@ class ParticleSolver(Solver):
     def _model(self, problem):
         from ._torch_model import TwoLayer
 
-        if problem.loss != "squared":
-            raise IncompatibleSolverError(f"{type(self).__name__} handles the squared loss; got {problem.loss!r}")
         return TwoLayer(problem, self._scale(), self._on_sphere(problem), self._penalty_for(problem),
                         self.device, self.dtype)
 
@@ -518,8 +512,6 @@ class ParticleSolver(Solver):
                        history={key: np.asarray(v, dtype=float) for key, v in history.items()},
                        stats=stats)
 
-    def _loop_params(self):
-        return {"width": self.width, "max_iter": self.max_iter, "seed": self.seed}
 
 
 def _split_signs(width):
@@ -594,6 +586,9 @@ class NormDependentGD(ParticleSolver):
     20
     """
 
+    _requires = {"loss": ("squared",), "penalty": ("tv",), "relu": True}
+    _what = "is Algorithm 1 for ReLU units"
+
     def __init__(self, width=100, step=2.0, penalty="l1", max_iter=20000, **kwargs):
         if penalty not in ("l1", "l2"):
             raise ValueError(f"penalty must be 'l1' or 'l2'; got {penalty!r}")
@@ -601,21 +596,12 @@ class NormDependentGD(ParticleSolver):
         self.penalty = penalty
         self._init_loop(width, max_iter, **kwargs)
 
-    def _params(self):
-        return {**self._loop_params(), "step": self.step, "penalty": self.penalty}
 
     def _rule(self):
         return NormDependentStep(self.step)
 
     def _penalty_for(self, problem):
         return self.penalty
-
-    def _model(self, problem):
-        if getattr(problem.activation, "degree", None) != 1.0:
-            raise IncompatibleSolverError(
-                f"NormDependentGD is Algorithm 1 for ReLU units; got activation {problem.activation!r}"
-            )
-        return super()._model(problem)
 
     def _initial(self, problem, rng):
         M = self.width
@@ -685,8 +671,6 @@ class ParticleGD(ParticleSolver):
         self.alpha = check_positive(alpha, "alpha")
         self._init_loop(width, max_iter, **kwargs)
 
-    def _params(self):
-        return {**self._loop_params(), "step": self.step, "r0": self.r0, "alpha": self.alpha}
 
     def _rule(self):
         return MeanFieldStep(self.step, self._noise)
@@ -748,8 +732,6 @@ class NoisyParticleGD(ParticleGD):
         self._noise = self.noise
         super().__init__(width=width, step=step, r0=r0, alpha=alpha, max_iter=max_iter, **kwargs)
 
-    def _params(self):
-        return {**super()._params(), "noise": self.noise}
 
 
 class ConicParticleGD(ParticleSolver):
@@ -803,9 +785,6 @@ class ConicParticleGD(ParticleSolver):
         self.mass = check_positive(mass, "mass")
         self._init_loop(width, max_iter, **kwargs)
 
-    def _params(self):
-        return {**self._loop_params(), "step_weight": self.step_weight,
-                "step_position": self.step_position}
 
     def _rule(self):
         return ConicStep(self.step_weight, self.step_position)

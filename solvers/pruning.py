@@ -12,21 +12,20 @@ directions,
     \min_{r\in\mathbb{R}^k}\ \frac1{2n}\lVert y - \Phi_S r\rVert^2 + \lambda\lVert r\rVert_1,
     \qquad (\Phi_S)_{ij} = \sigma(\langle\theta_j, x_i\rangle),\ j\in S,
 
-solved exactly (:func:`solvers._lasso.lasso`).
+solved exactly (:func:`solvers._weights.fit_weights`: any loss, either form).
 """
-
-import time
 
 import numpy as np
 
 from measureopt._validation import check_int, check_random_state
-from measureopt.measures import DiscreteMeasure
+from measureopt.measures import DiscreteMeasure, check_measure
 from measureopt.oracles import GridOracle
 
-from . import _lasso
-from .result import Result, Status
+from ._base import Outcome, Solver
+from ._result import Status
+from ._weights import fit_weights
 
-__all__ = ["prune", "PRUNE_METHODS"]
+__all__ = ["Prune", "prune", "PRUNE_METHODS"]
 
 PRUNE_METHODS = ("importance", "uniform")
 
@@ -42,33 +41,31 @@ def _select(weights, k, method, rng):
     return np.sort(rng.choice(n_atoms, size=k, replace=False, p=mass / mass.sum()))
 
 
-def prune(measure, problem, k, method="importance", seed=0, certificate_oracle=None):
-    r"""Keep ``k`` atoms of ``measure`` and refit their weights on ``problem`` (Fang, Dong & Zhang, Fig. 11).
+class Prune(Solver):
+    r"""Keep ``k`` atoms of ``measure`` and refit their weights on the problem (Fang, Dong & Zhang, Fig. 11).
 
     Parameters
     ----------
     measure : DiscreteMeasure
         The wide network's measure (e.g. a particle solver's result).
-    problem : BLASSO
-        The problem whose data and :math:`\lambda` the refit uses.
     k : int
         Atoms to keep, ``1 <= k <= measure.n_atoms``.
     method : {"importance", "uniform"}, default="importance"
         ``"importance"`` samples without replacement with probability
         :math:`\propto |r_j|` (fewer than ``k`` atoms when fewer have a
         nonzero weight); ``"uniform"`` ignores the weights.
-    seed : None, int or numpy.random.Generator, default=0
-    certificate_oracle : object with ``maximize(problem, q)``, optional
+    random_state : None, int or numpy.random.Generator, default=0
+    certificate_oracle : object with ``maximize(features, q)``, optional
         Oracle of ``dual_gap``. By default a grid oracle on the kept
         directions: the gap then certifies the refit (the problem restricted
         to them, scope ``"grid"``). Pass ``problem.default_oracle()`` for the
         gap of the continuous problem.
 
-    Returns
-    -------
-    Result
-        ``measure`` holds the kept atoms with refitted weights (zeros
-        dropped); ``stats["selected"]`` the indices kept.
+    Notes
+    -----
+    :meth:`solve` returns a :class:`~solvers.Result` whose ``measure`` holds
+    the kept atoms with refitted weights (zeros dropped);
+    ``stats["selected"]`` the indices kept.
 
     References
     ----------
@@ -76,30 +73,41 @@ def prune(measure, problem, k, method="importance", seed=0, certificate_oracle=N
     neural networks. Sec. VI, Fig. 11 (importance sampling of wasted
     neurons).
     """
-    problem.check_measure(measure)
-    if method not in PRUNE_METHODS:
-        raise ValueError(f"method must be one of {PRUNE_METHODS}; got {method!r}")
-    k = check_int(k, "k", minimum=1, maximum=max(measure.n_atoms, 1))
-    if measure.n_atoms == 0:
-        raise ValueError("measure has no atoms to prune")
-    start = time.perf_counter()
-    rng = check_random_state(seed)
-    selected = _select(measure.weights, k, method, rng)
-    support = measure.support[selected]
-    phi = problem.features(support)
-    r, sweeps = _lasso.lasso(phi, problem.y, problem.reg, r0=measure.weights[selected])
-    keep = r != 0
-    refit = DiscreteMeasure(r[keep], support[keep])
-    oracle = GridOracle(support) if certificate_oracle is None else certificate_oracle
-    cert = problem.dual_certificate(refit, oracle)
-    return Result(
-        measure=refit,
-        objective=problem.objective(refit),
-        dual_gap=cert.gap,
-        status=Status.OPTIMAL,
-        n_iter=int(sweeps),
-        solver=f"prune(k={k}, method={method!r})",
-        solve_time=time.perf_counter() - start,
-        message=f"kept {len(selected)} of {measure.n_atoms} atoms ({method}); {int(keep.sum())} nonzero after the refit",
-        stats={"gap_scope": cert.scope, "selected": selected, "sup_eta": cert.sup_eta},
-    )
+
+    def __init__(self, measure, k, method="importance", random_state=0, certificate_oracle=None):
+        self.measure = check_measure(measure, "measure")
+        if measure.n_atoms == 0:
+            raise ValueError("measure has no atoms to prune")
+        if method not in PRUNE_METHODS:
+            raise ValueError(f"method must be one of {PRUNE_METHODS}; got {method!r}")
+        self.k = check_int(k, "k", minimum=1, maximum=measure.n_atoms)
+        self.method = method
+        check_random_state(random_state)
+        self.random_state = random_state
+        if certificate_oracle is not None and not callable(getattr(certificate_oracle, "maximize", None)):
+            raise TypeError(f"certificate_oracle must have a maximize(features, q) method; got "
+                            f"{type(certificate_oracle).__name__}")
+        self.certificate_oracle = certificate_oracle
+
+    def _solve(self, problem):
+        measure = problem.check_measure(self.measure)
+        rng = check_random_state(self.random_state)
+        selected = _select(measure.weights, self.k, self.method, rng)
+        support = measure.support[selected]
+        r, sweeps = fit_weights(problem, support, r0=measure.weights[selected])
+        keep = r != 0
+        refit = DiscreteMeasure(r[keep], support[keep])
+        oracle = GridOracle(support) if self.certificate_oracle is None else self.certificate_oracle
+        cert = problem.dual_certificate(refit, oracle)
+        return Outcome(
+            measure=refit, status=Status.OPTIMAL, n_iter=int(sweeps), dual_gap=cert.gap,
+            gap_scope=cert.scope,
+            message=f"kept {len(selected)} of {measure.n_atoms} atoms ({self.method}); "
+                    f"{int(keep.sum())} nonzero after the refit",
+            stats={"selected": selected, "sup_eta": cert.sup_eta},
+        )
+
+
+def prune(measure, problem, k, method="importance", random_state=0, certificate_oracle=None):
+    """Shorthand for ``Prune(measure, k, method, random_state, certificate_oracle).solve(problem)``."""
+    return Prune(measure, k, method, random_state, certificate_oracle).solve(problem)

@@ -1,4 +1,4 @@
-"""A small library of BLASSO problems with known gridded optima.
+"""A small library of measure problems with known gridded optima.
 
 Each entry knows its answer from a source independent of the solvers under
 test: a closed form, or scikit-learn's coordinate-descent Lasso on the same
@@ -16,7 +16,7 @@ import measureopt as mo
 @dataclass(frozen=True)
 class StandardProblem:
     name: str
-    problem: mo.BLASSO
+    problem: mo.MeasureProblem
     grid: np.ndarray  # (K, d) directions of the gridded problem
     objective: float  # optimal value of the gridded problem
     weights: np.ndarray | None  # optimal weights on the grid, when unique and known
@@ -84,4 +84,53 @@ def teacher_student_noisy_d5():
     )
 
 
-STANDARD_PROBLEMS = [antipodal_pair, zero_above_reg_max, teacher_student_circle, teacher_student_noisy_d5]
+def antipodal_pair_constrained():
+    """The antipodal pair in the constrained form |r|_1 <= radius (orthogonal design).
+
+    The constrained LASSO is the penalized one at the multiplier mu where
+    sum_k |S(b_k, mu)| / a_k = radius: a 1-D root found by bisection.
+    """
+    base = antipodal_pair()
+    X, y = base.problem.X, base.problem.y
+    n = len(y)
+    A = base.problem.features(base.grid)
+    a, b = np.sum(A**2, axis=0) / n, A.T @ y / n
+    radius = 0.5 * np.abs(base.weights).sum()  # the constraint is active
+    lo, hi = 0.0, np.abs(b).max()
+    for _ in range(200):
+        mu = 0.5 * (lo + hi)
+        if np.abs(soft_threshold(b, mu) / a).sum() > radius:
+            lo = mu
+        else:
+            hi = mu
+    weights = soft_threshold(b, hi) / a
+    residual = y - A @ weights
+    prob = mo.MeasureProblem(mo.Features(X), y, mo.SquaredLoss(), mo.TVBall(radius))
+    return StandardProblem("antipodal_pair_constrained", prob, base.grid,
+                           float(residual @ residual / (2 * n)), weights, "closed form (bisection on the multiplier)")
+
+
+def logistic_circle():
+    """Logistic F1 problem on 1-D inputs lifted to the circle; reference: scikit-learn's liblinear."""
+    import warnings
+
+    from sklearn.linear_model import LogisticRegression
+
+    rng = np.random.default_rng(5)
+    X = rng.uniform(-2, 2, (50, 1))
+    y = np.where(X[:, 0] + 0.5 * rng.standard_normal(50) > 0.2, 1.0, -1.0)
+    prob = mo.VariationNormERM(X, y, loss="logistic", reg=2e-2)
+    grid = mo.sphere_grid(2, 64, seed=0)
+    A = prob.features(grid)
+    n = len(y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # scikit-learn's l1_ratio transition warnings
+        lr = LogisticRegression(l1_ratio=1.0, C=1.0 / (n * prob.reg), fit_intercept=False,
+                                solver="liblinear", tol=1e-12, max_iter=100_000).fit(A, y)
+    w = lr.coef_[0]
+    objective = prob.data_fit(A @ w) + prob.reg * np.abs(w).sum()
+    return StandardProblem("logistic_circle", prob, grid, float(objective), None, "scikit-learn liblinear (L1 logistic)")
+
+
+STANDARD_PROBLEMS = [antipodal_pair, zero_above_reg_max, teacher_student_circle, teacher_student_noisy_d5,
+                     antipodal_pair_constrained, logistic_circle]

@@ -109,11 +109,11 @@ def test_prune_importance_beats_uniform(setting):
     """Fang-Dong-Zhang Fig. 11: sampling by |u| keeps the useful neurons."""
     data, prob, ref = setting
     wide = solvers.ConicParticleGD(width=400, max_iter=1500, certify=False).solve(prob)
-    imp = [solvers.prune(wide.measure, prob, k=5, method="importance", seed=s).objective for s in range(8)]
-    uni = [solvers.prune(wide.measure, prob, k=5, method="uniform", seed=s).objective for s in range(8)]
+    imp = [solvers.prune(wide.measure, prob, k=5, method="importance", random_state=s).objective for s in range(8)]
+    uni = [solvers.prune(wide.measure, prob, k=5, method="uniform", random_state=s).objective for s in range(8)]
     assert np.mean(imp) < 0.5 * np.mean(uni)
     assert np.mean(imp) <= 1.01 * wide.objective
-    pruned = solvers.prune(wide.measure, prob, k=10, seed=0)
+    pruned = solvers.prune(wide.measure, prob, k=10, random_state=0)
     assert pruned.measure.n_atoms <= 10
     assert pruned.stats["gap_scope"] == "grid" and pruned.relative_gap < 1e-8  # the refit is exact
     assert pruned.objective >= ref.objective - 1e-12

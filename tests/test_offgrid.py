@@ -92,11 +92,11 @@ def test_frank_wolfe_line_search_is_monotone():
 def test_exact_relu_sampled_is_flagged_or_certified():
     data = mo.teacher_student(n=30, d=4, m=2, seed=0, noise=0.05)
     prob = mo.BLASSO(data.X, data.y, reg=1e-2)
-    few = solvers.ExactReLU(patterns="sample", n_patterns=5, seed=0).solve(prob)
+    few = solvers.ExactReLU(patterns="sample", n_patterns=5, random_state=0).solve(prob)
     assert not few.stats["exact"]
     assert few.status == solvers.Status.OPTIMAL_INACCURATE
     assert "upper bound" in few.message
-    many = solvers.ExactReLU(patterns="sample", n_patterns=3000, seed=0).solve(prob)
+    many = solvers.ExactReLU(patterns="sample", n_patterns=3000, random_state=0).solve(prob)
     assert many.objective <= few.objective + 1e-12
 
 

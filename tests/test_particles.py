@@ -188,9 +188,9 @@ def test_fig2_width_100_reaches_the_convex_optimum(fig2):
     # is looser (sup|eta| ~ 1.01 costs ~1% of the dual), so no "optimal" claim
     assert res.objective - ref.objective <= res.dual_gap + 1e-12
     assert res.status in (solvers.Status.MAX_ITER, solvers.Status.OPTIMAL)
-    # the time to 1e-3 is read from the history (the benchmark reports it)
+    # the history reaches 1e-3 (the time it takes is reported by benchmarks/particles.py, not timed here)
     hit = np.flatnonzero((res.history["objective"] - ref.objective) / ref.objective <= 1e-3)
-    assert hit.size and res.history["elapsed"][hit[0]] < 60
+    assert hit.size
 
 
 @pytest.mark.slow

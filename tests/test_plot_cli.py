@@ -8,7 +8,7 @@ from matplotlib.figure import Figure
 
 import measureopt as mo
 import measureopt.plot as moplot
-from measureopt.cli import main
+from solvers.cli import main
 
 
 @pytest.fixture(scope="module")
@@ -76,19 +76,19 @@ def test_cli_end_to_end(tmp_path, capsys):
 
 def test_cli_bad_arguments(tmp_path):
     proc = subprocess.run(
-        [sys.executable, "-m", "measureopt.cli", "teacher-student", "--d", "3", "--m", "5",
+        [sys.executable, "-m", "solvers.cli", "teacher-student", "--d", "3", "--m", "5",
          "--out", str(tmp_path), "--quiet"],
         capture_output=True, text=True,
     )
     assert proc.returncode == 2
     assert "m must be <= d" in proc.stderr
     proc = subprocess.run(
-        [sys.executable, "-m", "measureopt.cli", "teacher-student", "--reg", "-1", "--out", str(tmp_path)],
+        [sys.executable, "-m", "solvers.cli", "teacher-student", "--reg", "-1", "--out", str(tmp_path)],
         capture_output=True, text=True,
     )
     assert proc.returncode == 2 and "reg must be finite and > 0" in proc.stderr
     proc = subprocess.run(
-        [sys.executable, "-m", "measureopt.cli", "teacher-student", "--backend", "mosek", "--out", str(tmp_path)],
+        [sys.executable, "-m", "solvers.cli", "teacher-student", "--backend", "mosek", "--out", str(tmp_path)],
         capture_output=True, text=True,
     )
     assert proc.returncode == 2 and "backend must be one of" in proc.stderr

@@ -4,10 +4,11 @@ Generates teacher-student data, solves BLASSO on a grid with
 :class:`solvers.GridConvex`, prints a table, and writes ``results.json`` and
 PNG figures into ``--out``.
 
-The command line is the application on top of both packages, so it is the
-one module of :mod:`measureopt` that runs a solver: it imports
-:mod:`solvers` inside :func:`run_teacher_student`, never at import time, and
-the library modules keep the one-way arrow ``solvers -> measureopt``.
+The command line is the application layer on top of both packages, so it
+lives in :mod:`solvers`, which imports :mod:`measureopt`; :mod:`measureopt`
+never imports :mod:`solvers` (``lint-imports`` enforces this, see
+``[tool.importlinter]`` in ``pyproject.toml``). The console command keeps the
+name ``measureopt``; ``python -m solvers.cli`` runs the same entry point.
 """
 
 import argparse
@@ -17,6 +18,10 @@ import time
 from pathlib import Path
 
 import numpy as np
+
+import measureopt as mo
+
+from . import GridConvex
 
 __all__ = ["main", "run_teacher_student", "build_parser"]
 
@@ -82,10 +87,7 @@ def run_teacher_student(d=5, m=3, n=200, reg=1e-3, noise=0.0, grid_size=2000, se
 
     from tqdm.auto import tqdm
 
-    import measureopt as mo
-    import solvers
-
-    solver = solvers.GridConvex(grid=grid_size, backend=backend, seed=seed)
+    solver = GridConvex(grid=grid_size, backend=backend, seed=seed)
     out = Path(out)
     stages = ["data", "solve", "compare", "figures"]
     bar = tqdm(total=len(stages), disable=not progress, desc="teacher-student", unit="step",
@@ -138,7 +140,7 @@ def run_teacher_student(d=5, m=3, n=200, reg=1e-3, noise=0.0, grid_size=2000, se
 def _write_figures(prob, measure, teacher, out):
     from matplotlib.figure import Figure
 
-    from . import plot
+    from measureopt import plot
 
     names = []
 

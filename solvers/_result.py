@@ -58,13 +58,19 @@ class Result:
         backend's own number, which is kept in ``stats`` where available).
     dual_gap : float
         Upper bound on ``objective - optimum`` from a dual-feasible point.
-        Which optimum is said by ``stats["gap_scope"]``: ``"grid"`` for the
-        problem restricted to the solver's grid, ``"sphere"`` for the
-        continuous problem. ``nan`` when it could not be computed.
+        Which optimum is said by ``gap_scope``. ``nan`` when it could not be
+        computed.
     status : Status
         How the solve ended.
     n_iter : int
         Iterations of the solver or its backend.
+    gap_scope : {"grid", "sphere", "local", "none"}
+        What ``dual_gap`` certifies (:class:`measureopt.oracles.Scope`):
+        ``"grid"`` the problem restricted to the solver's grid or support,
+        ``"sphere"`` the continuous problem, ``"local"`` nothing (an
+        estimate from a local search), ``"none"`` no gap computed. A result
+        is ``"optimal"`` only with a certified scope (``"grid"`` or
+        ``"sphere"``). ``stats["gap_scope"]`` holds the same value.
     history : dict of str to ndarray
         Per-iteration traces, all of the same length (may be empty).
     solver : str
@@ -82,6 +88,7 @@ class Result:
     dual_gap: float
     status: Status
     n_iter: int
+    gap_scope: str = "none"
     history: dict = field(default_factory=dict)
     solver: str = ""
     solve_time: float = 0.0
@@ -97,6 +104,7 @@ class Result:
         if len(set(lengths.values())) > 1:
             raise ValueError(f"history arrays must have equal lengths; got {lengths}")
         object.__setattr__(self, "history", history)
+        object.__setattr__(self, "gap_scope", str(self.gap_scope))
 
     @property
     def success(self):
@@ -113,7 +121,7 @@ class Result:
             ("solver", self.solver),
             ("status", str(self.status)),
             ("objective", f"{self.objective:.10g}"),
-            ("dual gap", f"{self.dual_gap:.3e} ({self.stats.get('gap_scope', '?')})"),
+            ("dual gap", f"{self.dual_gap:.3e} ({self.gap_scope})"),
             ("atoms", str(self.measure.n_atoms)),
             ("iterations", str(self.n_iter)),
             ("time", f"{self.solve_time:.3f} s"),

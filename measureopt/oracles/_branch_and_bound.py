@@ -1,0 +1,194 @@
+r"""Certified upper bound of :math:`\sup|c_q|` over the sphere by branch-and-bound, any dimension."""
+
+import numpy as np
+
+from .._validation import check_int, check_positive
+from ._base import ROUNDING, Scope, SupResult, _prepare
+from ._local import LocalOracle
+
+__all__ = ["BranchAndBound"]
+
+
+class BranchAndBound:
+    r"""Certified upper bound on :math:`\sup|c_q|` over the sphere, any ``d``.
+
+    The sphere is the radial projection of the boundary of the cube
+    :math:`[-1, 1]^d`; each of its :math:`2d` faces is a box, split in two
+    along its longest side when needed. A box lies in the cap of centre
+    :math:`c = p/\lVert p\rVert` (``p`` the box centre) and angular radius
+    :math:`\rho = \arcsin(r/\lVert p\rVert)` (``r`` the half-diagonal). On
+    the cap each pre-activation :math:`u_i = \langle\theta, x_i\rangle` lies
+    in :math:`[\lVert x_i\rVert\cos(\alpha_i + \rho), \lVert x_i\rVert
+    \cos(\alpha_i - \rho)]` (angles clipped to :math:`[0, \pi]`), with
+    :math:`\alpha_i` the angle between :math:`c` and :math:`x_i`, and
+
+    * where :math:`\sigma'` is Lipschitz on that interval (constant
+      :math:`M_i`, from :meth:`~measureopt.activations.Activation.curvature_bound`),
+      Taylor's bound around :math:`u_i(c)` gives a linear function of
+      :math:`\theta` plus :math:`\frac12 M_i\lVert x_i\rVert^2
+      \lVert\theta - c\rVert^2`; the sum of the linear parts is maximized
+      over the cap in closed form (:math:`\max_{\text{cap}}\langle\theta,
+      G\rangle = \lVert G\rVert\cos(\max(0, \angle(c, G) - \rho))`);
+    * elsewhere (a ReLU kink inside the interval) the term is bounded by
+      its values at the interval's ends, since :math:`\sigma` is
+      nondecreasing.
+
+    For ReLU the first case is exact (:math:`M_i = 0`), so the bound's slack
+    is :math:`O(\rho)` times the few hyperplanes crossing the cap, i.e.
+    :math:`O(\rho^2)`. A box is discarded when its bound is at most the best
+    value found plus ``rtol`` times it; the others are split.
+
+    Parameters
+    ----------
+    rtol : float, default=1e-8
+        Target :math:`(\text{upper} - \text{value}) / \text{value}`.
+    atol : float, default=0.0
+        Absolute target, in units of :math:`c_q`; the looser of the two
+        applies.
+    max_boxes : int, default=2_000_000
+        Budget of boxes evaluated. When it runs out the bound is still valid
+        but looser than asked; ``SupResult.upper`` says how loose.
+    local : LocalOracle, optional
+        Gives the starting lower bound; ``LocalOracle()`` by default.
+    chunk : int, default=4096
+        Boxes evaluated at once (memory ``chunk * n`` floats).
+
+    Notes
+    -----
+    ``scope == "sphere"``: ``upper`` bounds :math:`\sup|c_q|` over the whole
+    sphere, plus a rounding allowance ``ROUNDING * L``. After
+    :meth:`maximize`, ``last_stats`` holds the number of boxes evaluated and
+    the number of rounds.
+    """
+
+    scope = Scope.SPHERE
+
+    def __init__(self, rtol=1e-8, atol=0.0, max_boxes=2_000_000, local=None, chunk=4096):
+        self.rtol = check_positive(rtol, "rtol", strict=False)
+        self.atol = check_positive(atol, "atol", strict=False)
+        if self.rtol == 0 and self.atol == 0:
+            raise ValueError("BranchAndBound needs rtol > 0 or atol > 0 to terminate")
+        self.max_boxes = check_int(max_boxes, "max_boxes", minimum=1)
+        self.local = LocalOracle() if local is None else local
+        self.chunk = check_int(chunk, "chunk", minimum=1)
+        self.last_stats = {}
+
+    def __repr__(self):
+        return f"BranchAndBound(rtol={self.rtol:g}, atol={self.atol:g})"
+
+    @staticmethod
+    def _initial_boxes(d):
+        faces = [(axis, sign) for axis in range(d) for sign in (1.0, -1.0)]
+        axis = np.array([f[0] for f in faces])
+        sign = np.array([f[1] for f in faces])
+        lo = -np.ones((len(faces), d - 1))
+        width = 2.0 * np.ones((len(faces), d - 1))
+        return axis, sign, lo, width
+
+    @staticmethod
+    def _embed(axis, sign, coords):
+        """Points on the faces: coordinate ``axis`` is ``sign``, the others ``coords``."""
+        k, dm1 = coords.shape
+        d = dm1 + 1
+        out = np.empty((k, d))
+        cols = np.arange(d)[None, :]
+        # for each row, the columns other than axis, in order
+        other = np.sort(np.where(cols == axis[:, None], d, cols), axis=1)[:, :dm1]
+        np.put_along_axis(out, other, coords, axis=1)
+        out[np.arange(k), axis] = sign
+        return out
+
+    @staticmethod
+    def _upper(features, q, centers, u, lo, hi, m, rho, xnorm):
+        """Upper bound of :math:`c_q` on the caps (one sign; see the class notes)."""
+        X, act, n = features.inputs, features.activation, features.n_samples
+        smooth = np.isfinite(m)
+        s_u, ds_u = act(u), act.derivative(u)
+        # tangent (Taylor) slope for smooth terms and, when sigma is convex,
+        # for the concave terms q_i sigma with q_i < 0; secant for the convex
+        # kinked terms q_i > 0; interval bound when sigma is not convex.
+        tangent = smooth | (act.convex & (q < 0))
+        secant = ~smooth & act.convex & (q >= 0)
+        s_lo, s_hi = act(lo), act(hi)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            slope = np.where(secant, (s_hi - s_lo) / (hi - lo), 0.0)
+        a = np.where(tangent, q * ds_u, np.where(secant, q * slope, 0.0))
+        b = np.where(
+            tangent,
+            q * s_u - a * u,
+            np.where(secant, q * (s_lo - slope * lo), np.maximum(q * s_lo, q * s_hi)),
+        )
+        G = a @ X / n
+        gnorm = np.linalg.norm(G, axis=1)
+        cos_g = np.sum(G * centers, axis=1) / np.where(gnorm > 0, gnorm, 1.0)
+        ang = np.arccos(np.clip(cos_g, -1.0, 1.0))
+        lin_max = gnorm * np.cos(np.maximum(0.0, ang - rho))
+        chord2 = (2.0 * np.sin(np.minimum(rho, np.pi) / 2.0)) ** 2
+        curv = (np.abs(q) * np.where(smooth, m, 0.0) * xnorm**2).sum(axis=1) / (2 * n) * chord2
+        return b.sum(axis=1) / n + lin_max + curv
+
+    def _bounds(self, features, q, centers, rho, xnorm):
+        """Value at the cap centres and upper bound of :math:`|c_q|` on the caps."""
+        act = features.activation
+        u = centers @ features.inputs.T  # (k, n)
+        value = act(u) @ q / features.n_samples
+        safe = np.where(xnorm > 0, xnorm, 1.0)
+        alpha = np.arccos(np.clip(u / safe, -1.0, 1.0))
+        r = rho[:, None]
+        lo = xnorm * np.cos(np.minimum(np.pi, alpha + r))
+        hi = xnorm * np.cos(np.maximum(0.0, alpha - r))
+        m = act.curvature_bound(lo, hi)
+        qq = np.broadcast_to(q, u.shape)
+        upper = self._upper(features, qq, centers, u, lo, hi, m, rho, xnorm)
+        upper_neg = self._upper(features, -qq, centers, u, lo, hi, m, rho, xnorm)
+        return value, np.maximum(upper, upper_neg)
+
+    def maximize(self, features, q):
+        """Certified bounds on :math:`\\sup|c_q|` over the sphere."""
+        features, q = _prepare(features, q)
+        d = features.dim
+        xnorm = np.linalg.norm(features.inputs, axis=1)
+        start = self.local.maximize(features, q)
+        best_theta, best_value, best_sign = start.argmax, start.value, start.sign
+        axis, sign, lo, width = self._initial_boxes(d)
+        done_upper = -np.inf
+        evaluated = rounds = 0
+        while len(axis):
+            rounds += 1
+            value = np.empty(len(axis))
+            bound = np.empty(len(axis))
+            centers = self._embed(axis, sign, lo + width / 2)
+            pnorm = np.linalg.norm(centers, axis=1)
+            centers /= pnorm[:, None]
+            half = np.linalg.norm(width, axis=1) / 2
+            rho = np.where(half < pnorm, np.arcsin(np.minimum(1.0, half / pnorm)), np.pi)
+            for s in range(0, len(axis), self.chunk):
+                sl = slice(s, s + self.chunk)
+                value[sl], bound[sl] = self._bounds(features, q, centers[sl], rho[sl], xnorm)
+            evaluated += len(axis)
+            j = int(np.argmax(np.abs(value)))
+            if abs(value[j]) > best_value:
+                best_theta, best_value = centers[j].copy(), float(abs(value[j]))
+                best_sign = 1.0 if value[j] >= 0 else -1.0
+            threshold = best_value + max(self.atol, self.rtol * best_value)
+            settled = bound <= threshold
+            if np.any(settled):
+                done_upper = max(done_upper, float(np.max(bound[settled])))
+            keep = ~settled
+            axis, sign, lo, width = axis[keep], sign[keep], lo[keep], width[keep]
+            if evaluated + 2 * len(axis) > self.max_boxes and len(axis):
+                done_upper = max(done_upper, float(np.max(bound[keep])))
+                break
+            # split each remaining box in two along its longest side
+            longest = np.argmax(width, axis=1)
+            rows = np.arange(len(axis))
+            width = width.copy()
+            width[rows, longest] /= 2
+            lo2 = lo.copy()
+            lo2[rows, longest] += width[rows, longest]
+            axis, sign = np.concatenate([axis, axis]), np.concatenate([sign, sign])
+            lo, width = np.concatenate([lo, lo2]), np.concatenate([width, width])
+        self.last_stats = {"boxes": evaluated, "rounds": rounds, "exhausted": bool(len(axis))}
+        slack = ROUNDING * features.lipschitz_scale(q)
+        upper = max(done_upper, best_value) + slack
+        return SupResult(np.array(best_theta), float(best_value), float(upper), best_sign, self.scope)
