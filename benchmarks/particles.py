@@ -50,9 +50,9 @@ def overhead(repeat):
     prob = mo.BLASSO(data.X, data.y, reg=1e-3)
     M, alpha, n_iter = 1000, 2.0, 200
     a0 = np.r_[np.full(M // 2, 2.0 / M), np.full(M - M // 2, -2.0 / M)]
-    W0 = mo.sample_sphere(M, 20, seed=1)
+    W0 = mo.sample_sphere(20, M, seed=1)
     X, y = torch.tensor(prob.X), torch.tensor(prob.y)
-    solver = solvers.NormDependentGD(width=M, step=alpha, max_iter=n_iter, init=(a0, W0), gap_tol=None,
+    solver = solvers.NormDependentGD(width=M, step_size=alpha, max_iter=n_iter, init=(a0, W0), tol=None,
                                      certify=False)
 
     def ours():

@@ -25,13 +25,13 @@ import measureopt as mo
 import solvers
 
 rng = np.random.default_rng(0)
-X = mo.sample_sphere(100, 2, seed=rng)
+X = mo.sample_sphere(2, 100, seed=rng)
 teacher = mo.DiscreteMeasure([1.0, 1.0], np.eye(2))
 y = np.maximum(X @ teacher.support.T, 0.0) @ teacher.weights
 prob = mo.BLASSO(X, y, reg=1e-3)
 
 path = []
-res = solvers.NormDependentGD(width=15, step=1.0, max_iter=4000, record_every=20,
+res = solvers.NormDependentGD(width=15, step_size=1.0, max_iter=4000, record_every=20,
                               callback=lambda k, a, W: path.append((a[:, None] * W).numpy().copy())
                               ).solve(prob)
 path = np.array(path)  # (records, M, 2)

@@ -33,7 +33,7 @@ import solvers
 warnings.simplefilter("ignore", mo.ConvergenceWarning)
 data = mo.teacher_student(n=100, d=5, m=5, seed=0)
 prob = mo.BLASSO(data.X, data.y, reg=1e-3)
-X_test = mo.sample_sphere(2000, 5, seed=1)
+X_test = mo.sample_sphere(5, 2000, seed=1)
 y_test = np.maximum(X_test @ data.teacher.support.T, 0.0) @ data.teacher.weights
 ref = solvers.SlidingFrankWolfe(certificate_oracle=mo.LocalOracle()).solve(prob)
 
@@ -51,10 +51,10 @@ def run(solver):
 
 
 runs = {f"NormDependentGD M={M}": run(solvers.NormDependentGD(width=M, max_iter=4000, record_every=50,
-                                                               gap_tol=None, certify=False))
+                                                               tol=None, certify=False))
         for M in (5, 10, 100)}
 runs["ConicParticleGD M=100"] = run(solvers.ConicParticleGD(width=100, max_iter=21000, record_every=50,
-                                                            gap_tol=None, certify=False))
+                                                            tol=None, certify=False))
 
 fig, axes = plt.subplots(1, 2, figsize=(10, 4))
 for (name, (res, test)), color in zip(runs.items(), ["tab:blue", "tab:orange", "tab:green", "tab:red"]):

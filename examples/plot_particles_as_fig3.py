@@ -32,9 +32,9 @@ prob = mo.BLASSO(data.X, data.y, reg=1e-3)
 ref = solvers.SlidingFrankWolfe(certificate_oracle=mo.LocalOracle()).solve(prob)
 
 M = 10
-init = (np.r_[np.full(5, 2 / M), np.full(5, -2 / M)], mo.sample_sphere(M, 5, seed=3))
+init = (np.r_[np.full(5, 2 / M), np.full(5, -2 / M)], mo.sample_sphere(5, M, seed=3))
 runs = {p: solvers.NormDependentGD(width=M, penalty=p, init=init, max_iter=4000, record_every=20,
-                                   gap_tol=None, certify=False).solve(prob) for p in ("l1", "l2")}
+                                   tol=None, certify=False).solve(prob) for p in ("l1", "l2")}
 
 fig, ax = plt.subplots(figsize=(6, 4))
 for (p, res), color in zip(runs.items(), ["tab:blue", "tab:orange"]):

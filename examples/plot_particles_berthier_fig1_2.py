@@ -58,17 +58,17 @@ Xl = mo.lift(X)
 relu_prob = mo.BLASSO(Xl, np.maximum(Xl @ V.T, 0) @ a_t, reg=1e-3)
 relu_teacher = mo.network_measure(a_t, V)
 relu_res, relu_path = trajectories(
-    solvers.ParticleGD(width=15, step=0.05, r0=0.05, max_iter=8000, record_every=50, gap_tol=None,
+    solvers.ParticleGD(width=15, step_size=0.05, r0=0.05, max_iter=8000, record_every=50, tol=None,
                        certify=False), relu_prob)
 relu_opt = solvers.ExactReLU().solve(relu_prob)
 
 # Sigmoid: inputs on a circle of radius 3, teacher with 2 units (directions in the lifted space)
-Xs = mo.lift(3.0 * mo.sample_sphere(60, 2, seed=rng))
-sig_teacher = mo.DiscreteMeasure([1.0, 1.0], mo.sample_sphere(2, 3, seed=rng))
+Xs = mo.lift(3.0 * mo.sample_sphere(2, 60, seed=rng))
+sig_teacher = mo.DiscreteMeasure([1.0, 1.0], mo.sample_sphere(3, 2, seed=rng))
 sig_prob = mo.BLASSO(Xs, mo.BLASSO(Xs, np.zeros(60), 1.0, "sigmoid").predict(sig_teacher), reg=1e-3,
                      activation="sigmoid")
 sig_res, sig_path = trajectories(
-    solvers.ParticleGD(width=15, step=0.5, max_iter=6000, record_every=50, gap_tol=None, certify=False),
+    solvers.ParticleGD(width=15, step_size=0.5, max_iter=6000, record_every=50, tol=None, certify=False),
     sig_prob)
 sig_opt = solvers.SlidingFrankWolfe(certificate_oracle=mo.LocalOracle()).solve(sig_prob)
 

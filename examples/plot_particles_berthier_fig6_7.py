@@ -39,8 +39,8 @@ radii = [0.05, 0.5, 2.0, 10.0]
 runs, paths = {}, {}
 for r0 in radii:
     path = []
-    solver = solvers.ParticleGD(width=20, step=0.05 / max(1.0, r0**2), r0=r0, max_iter=5000, record_every=25,
-                                gap_tol=None, certify=False,
+    solver = solvers.ParticleGD(width=20, step_size=0.05 / max(1.0, r0**2), r0=r0, max_iter=5000, record_every=25,
+                                tol=None, certify=False,
                                 callback=lambda k, a, W, path=path: path.append((a.numpy().copy(), W.numpy().copy())))
     runs[r0], paths[r0] = solver.solve(prob), path
 

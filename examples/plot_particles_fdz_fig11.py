@@ -30,10 +30,10 @@ import solvers
 warnings.simplefilter("ignore", mo.ConvergenceWarning)
 data = mo.teacher_student(n=100, d=5, m=3, seed=1)
 prob = mo.BLASSO(data.X, data.y, reg=1e-3)
-wide = solvers.ConicParticleGD(width=1000, max_iter=3000, gap_tol=None, certify=False).solve(prob)
+wide = solvers.ConicParticleGD(width=1000, max_iter=3000, tol=None, certify=False).solve(prob)
 ref = solvers.SlidingFrankWolfe(certificate_oracle=mo.LocalOracle()).solve(prob)
 
-pruned = {m: [solvers.prune(wide.measure, prob, k=10, method=m, seed=s) for s in range(20)]
+pruned = {m: [solvers.prune(wide.measure, prob, k=10, method=m, random_state=s) for s in range(20)]
           for m in ("importance", "uniform")}
 
 fig, axes = plt.subplots(1, 2, figsize=(11, 4))

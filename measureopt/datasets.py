@@ -100,7 +100,7 @@ def teacher_student(n, d, m, seed=0, noise=0.0, weights=None):
     q, r = np.linalg.qr(rng.standard_normal((d, m)))
     directions = (q * np.sign(np.diag(r))).T  # (m, d), orthonormal rows
     teacher = DiscreteMeasure(weights, directions)
-    X = sample_sphere(n, d, seed=rng)
+    X = sample_sphere(d, n, seed=rng)
     y_clean = ReLU()(X @ directions.T) @ weights
     y = y_clean + noise * rng.standard_normal(n) if noise > 0 else y_clean.copy()
     return TeacherStudentData(X=X, y=y, teacher=teacher, y_clean=y_clean, noise=noise)

@@ -63,15 +63,17 @@ def _normalize_rows(a):
     return a / norms
 
 
-def sample_sphere(n_points, d, seed=None):
+def sample_sphere(d, n_points, seed=None):
     """Draw points uniformly at random on :math:`\\mathbb{S}^{d-1}`.
+
+    The arguments come in the order of :func:`sphere_grid`.
 
     Parameters
     ----------
-    n_points : int
-        Number of points.
     d : int
         Ambient dimension (``d >= 1``).
+    n_points : int
+        Number of points.
     seed : None, int or numpy.random.Generator
         Random state.
 
@@ -83,7 +85,7 @@ def sample_sphere(n_points, d, seed=None):
     Examples
     --------
     >>> from measureopt import sample_sphere
-    >>> sample_sphere(4, 3, seed=0).shape
+    >>> sample_sphere(3, 4, seed=0).shape
     (4, 3)
     """
     n_points = check_int(n_points, "n_points", minimum=0)
@@ -111,7 +113,7 @@ def sphere_grid(d, n_points, seed=0):
         Ambient dimension, ``d >= 2``.
     n_points : int
         Number of directions, ``>= 1``.
-    seed : None or int, default=0
+    seed : None, int or numpy.random.Generator, default=0
         Seed of the rotation (d = 2, 3) or of the scrambling (d >= 4).
 
     Returns

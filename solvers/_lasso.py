@@ -67,7 +67,7 @@ def fista(grad, prox, r0, L, tol=1e-12, max_iter=5000):
 
 
 def lasso_fista(G, b, reg, r0=None, tol=1e-12, max_iter=5000):
-    """FISTA with step :math:`1/\lVert G\rVert_2` and adaptive restart; returns ``(r, iterations)``."""
+    r"""FISTA with step :math:`1/\lVert G\rVert_2` and adaptive restart; returns ``(r, iterations)``."""
     k = len(b)
     r = np.zeros(k) if r0 is None else np.array(r0, dtype=float)
     L = float(np.linalg.eigvalsh(G)[-1]) if k else 1.0

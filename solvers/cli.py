@@ -87,7 +87,7 @@ def run_teacher_student(d=5, m=3, n=200, reg=1e-3, noise=0.0, grid_size=2000, se
 
     from tqdm.auto import tqdm
 
-    solver = GridConvex(grid=grid_size, backend=backend, seed=seed)
+    solver = GridConvex(grid=grid_size, backend=backend, random_state=seed)
     out = Path(out)
     stages = ["data", "solve", "compare", "figures"]
     bar = tqdm(total=len(stages), disable=not progress, desc="teacher-student", unit="step",

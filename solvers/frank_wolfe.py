@@ -114,8 +114,8 @@ class FrankWolfe(_ConditionalGradient):
     M)` when :math:`|c_q(\theta_t)| > \lambda`, else :math:`(0, 0)`.
 
     The update is :math:`(\nu, t) \leftarrow (1-\gamma)(\nu, t) + \gamma\,\text{vertex}`
-    with :math:`\gamma = 2/(k+2)` (``step="open_loop"``) or the line search
-    (``step="line_search"``): exact for the squared loss, a safeguarded 1-D
+    with :math:`\gamma = 2/(k+2)` (``step_rule="open_loop"``) or the line search
+    (``step_rule="line_search"``): exact for the squared loss, a safeguarded 1-D
     Newton method for the logistic loss. The Frank-Wolfe gap
 
     .. math:: g_{FW} = \langle\nabla F(\nu), \nu - \nu_s\rangle + \lambda(t - t_s)
@@ -128,7 +128,7 @@ class FrankWolfe(_ConditionalGradient):
 
     Parameters
     ----------
-    step : {"line_search", "open_loop"}, default="line_search"
+    step_rule : {"line_search", "open_loop"}, default="line_search"
     corrective : bool, default=False
         Fully corrective variant: after each new atom, re-solve the weights
         of all current atoms exactly (coordinate descent and a sign-pattern
@@ -161,11 +161,11 @@ class FrankWolfe(_ConditionalGradient):
     R. Berthier. On convex neural networks (2018), Sec. 4.1-4.2, eq. (5)-(7).
     """
 
-    def __init__(self, step="line_search", corrective=False, max_iter=1000, tol=1e-6,
+    def __init__(self, step_rule="line_search", corrective=False, max_iter=1000, tol=1e-6,
                  oracle=None, certificate_oracle=None, verbose=False):
-        if step not in _STEPS:
-            raise ValueError(f"step must be one of {_STEPS}; got {step!r}")
-        self.step = step
+        if step_rule not in _STEPS:
+            raise ValueError(f"step_rule must be one of {_STEPS}; got {step_rule!r}")
+        self.step_rule = step_rule
         self.corrective = bool(corrective)
         self._init_common(max_iter, tol, oracle, certificate_oracle, verbose)
 
@@ -235,7 +235,7 @@ class FrankWolfe(_ConditionalGradient):
         r"""One Frank-Wolfe update towards ``vertex`` (then the corrective step when asked)."""
         w_t = problem.penalty.epigraph_weight
         diff = f_s - pred
-        if self.step == "open_loop":
+        if self.step_rule == "open_loop":
             gamma = 2.0 / (k + 2)
         else:
             gamma = _line_search(problem.loss, problem.y, pred, diff, w_t * (vertex.t - t_epi))

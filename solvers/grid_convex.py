@@ -40,7 +40,7 @@ class GridConvex(Solver):
     ----------
     grid : int or array_like of shape (K, d), default=2000
         The directions, on the unit sphere; an integer ``K`` means
-        ``sphere_grid(d, K, seed=seed)``.
+        ``sphere_grid(d, K, seed=random_state)``.
     backend : {"CLARABEL", "SCS"}, default="CLARABEL"
         CVXPY solver (see :data:`solvers.backends.BACKENDS`).
     backend_options : dict, optional
@@ -65,7 +65,7 @@ class GridConvex(Solver):
         gridded duality gap. Interior-point solutions are accurate to about
         the backend tolerance, and the certificate amplifies residual errors
         by :math:`1/\lambda`; polishing brings the gap to rounding level.
-    seed : int or None, default=0
+    random_state : None, int or numpy.random.Generator, default=0
         Seed of the grid when ``grid`` is an integer.
     verbose : bool, default=False
         Print the backend's log.
@@ -102,7 +102,7 @@ class GridConvex(Solver):
     _requires = {"loss": ("squared", "logistic"), "penalty": ("tv", "tv_ball")}
 
     def __init__(self, grid=2000, backend="CLARABEL", backend_options=None, tol=1e-6,
-                 prune_tol=1e-8, polish=True, seed=0, verbose=False):
+                 prune_tol=1e-8, polish=True, random_state=0, verbose=False):
         if isinstance(grid, numbers.Integral) and not isinstance(grid, bool):
             check_int(grid, "grid", minimum=1)
         else:
@@ -120,7 +120,7 @@ class GridConvex(Solver):
         self.tol = tol
         self.prune_tol = prune_tol
         self.polish = polish
-        self.seed = seed
+        self.random_state = random_state
         self.verbose = verbose
 
     def _convergence_hint(self):
@@ -133,7 +133,7 @@ class GridConvex(Solver):
     def grid_for(self, problem):
         """The grid directions used for ``problem``, shape ``(K, d)``."""
         if isinstance(self.grid, numbers.Integral):
-            return sphere_grid(problem.dim, int(self.grid), seed=self.seed)
+            return sphere_grid(problem.dim, int(self.grid), seed=self.random_state)
         return check_on_sphere(self.grid, "grid", d=problem.dim)
 
     def build(self, problem, grid=None):

@@ -33,7 +33,7 @@ def antipodal_pair():
     The LASSO then separates: r_k = S(<a_k, y>/n, reg) / (||a_k||^2 / n).
     """
     rng = np.random.default_rng(1)
-    X = mo.sample_sphere(80, 3, seed=rng)
+    X = mo.sample_sphere(3, 80, seed=rng)
     theta = np.array([0.0, 0.6, 0.8])
     grid = np.array([theta, -theta])
     y = 1.0 * np.maximum(X @ theta, 0) - 0.5 * np.maximum(-X @ theta, 0) + 0.01 * rng.standard_normal(80)

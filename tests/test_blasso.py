@@ -69,7 +69,7 @@ def test_gap_is_valid_for_random_measures_on_the_grid():
 def test_grid_oracle_includes_the_support():
     data = mo.teacher_student(n=40, d=4, m=2, seed=0)
     prob = mo.BLASSO(data.X, data.y, reg=1e-2)
-    theta = mo.sample_sphere(1, 4, seed=9)
+    theta = mo.sample_sphere(4, 1, seed=9)
     mu = mo.DiscreteMeasure([0.3], theta)
     cert = prob.dual_certificate(mu, prob.grid_oracle(mu))
     eta_at_atom = abs(prob.certificate(mu, theta)[0])
@@ -82,7 +82,7 @@ def test_grid_oracle_includes_the_support():
 def test_default_gap_is_continuous_and_above_gridded():
     data = mo.teacher_student(n=40, d=3, m=2, seed=0)
     prob = mo.BLASSO(data.X, data.y, reg=1e-2)
-    mu = mo.DiscreteMeasure([0.3, -0.1], mo.sample_sphere(2, 3, seed=9))
+    mu = mo.DiscreteMeasure([0.3, -0.1], mo.sample_sphere(3, 2, seed=9))
     cert = prob.dual_certificate(mu)
     assert cert.scope == "sphere"
     # the sphere contains the grid: a larger sup, a smaller dual, a larger gap

@@ -63,3 +63,74 @@ def test_solver_on_standard_problem(solver_name, standard):
     with pytest.raises(dataclasses.FrozenInstanceError):
         res.objective = 0.0
     str(res)  # the summary table renders
+
+
+# ------------------------------------------------------------ every solver, both problem classes, off the grid
+def _blasso_circle():
+    data = mo.teacher_student(n=40, d=2, m=2, seed=3, noise=0.05)
+    return mo.BLASSO(data.X, data.y, reg=1e-2)
+
+
+def _logistic_penalized():
+    rng = np.random.default_rng(0)
+    X = rng.uniform(-2, 2, (40, 1))
+    return mo.VariationNormERM(X, np.where(np.sin(2 * X[:, 0]) > 0, 1.0, -1.0), loss="logistic", reg=1e-2)
+
+
+def _squared_constrained():
+    rng = np.random.default_rng(1)
+    X = rng.uniform(-2, 2, (40, 1))
+    return mo.VariationNormERM(X, np.sin(2 * X[:, 0]), loss="squared", radius=2.0)
+
+
+CONTINUOUS = {"blasso_circle": _blasso_circle, "logistic_penalized": _logistic_penalized,
+              "squared_constrained": _squared_constrained}
+
+EVERY_SOLVER = {
+    "SlidingFrankWolfe": lambda p: solvers.SlidingFrankWolfe(),
+    "FrankWolfe-corrective": lambda p: solvers.FrankWolfe(corrective=True, max_iter=300),
+    "FrankWolfe-open_loop": lambda p: solvers.FrankWolfe(step_rule="open_loop", max_iter=50),
+    "GridConvex": lambda p: solvers.GridConvex(grid=400),
+    "ExactReLU": lambda p: solvers.ExactReLU(),
+    "NormDependentGD": lambda p: solvers.NormDependentGD(width=10, max_iter=300),
+    "ParticleGD": lambda p: solvers.ParticleGD(width=10, max_iter=300),
+    "NoisyParticleGD": lambda p: solvers.NoisyParticleGD(width=10, max_iter=300, noise=1e-6),
+    "ConicParticleGD": lambda p: solvers.ConicParticleGD(width=10, max_iter=300),
+    "Prune": lambda p: solvers.Prune(mo.DiscreteMeasure(np.full(6, 0.1), mo.sphere_grid(p.dim, 6)), k=3),
+}
+
+
+@pytest.fixture(scope="module", params=list(CONTINUOUS))
+def continuous(request):
+    prob = CONTINUOUS[request.param]()
+    ref = solvers.SlidingFrankWolfe(tol=1e-9).solve(prob)  # certified on the whole circle (exact oracle)
+    assert ref.gap_scope == "sphere"
+    return prob, ref.objective - ref.dual_gap, ref.objective  # J* lies in [lower, upper]
+
+
+@pytest.mark.filterwarnings("ignore::measureopt.ConvergenceWarning")
+@pytest.mark.parametrize("solver_name", list(EVERY_SOLVER))
+def test_every_solver_on_every_problem_class(solver_name, continuous):
+    prob, lower, upper = continuous
+    solver = EVERY_SOLVER[solver_name](prob)
+    try:
+        res = solver.solve(prob)
+    except solvers.IncompatibleSolverError as exc:
+        # an incompatible pair is refused up front, naming the missing capability
+        assert type(solver).__name__ in str(exc) and "needs" in str(exc) and "got" in str(exc)
+        caps = prob.capabilities
+        assert (caps["loss"] not in solver._requires.get("loss", (caps["loss"],))
+                or caps["penalty"] not in solver._requires.get("penalty", (caps["penalty"],))
+                or (solver._requires.get("relu") and not caps["relu"]))
+        return
+    assert isinstance(res, solvers.Result)
+    np.testing.assert_allclose(res.objective, prob.objective(res.measure), rtol=1e-12)
+    assert np.isfinite(res.objective) and res.objective >= lower - 1e-9  # nobody beats the certified optimum
+    if res.gap_scope == "sphere":  # a certified gap bounds the suboptimality: J - gap <= J* <= J(ref)
+        assert res.objective - res.dual_gap <= upper + 1e-10
+        assert res.dual_gap >= res.objective - upper - 1e-10
+    if res.status == solvers.Status.OPTIMAL:
+        assert res.gap_scope in ("grid", "sphere")
+    lengths = {len(v) for v in res.history.values()}
+    assert len(lengths) <= 1
+    assert res.solver.startswith(type(solver).__name__)

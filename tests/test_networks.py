@@ -21,7 +21,7 @@ def setting():
 def test_network_map_keeps_the_objective(setting):
     data, prob, ref = setting
     rng = np.random.default_rng(0)
-    nu = mo.DiscreteMeasure(rng.standard_normal(7), mo.sample_sphere(7, 3, seed=rng))
+    nu = mo.DiscreteMeasure(rng.standard_normal(7), mo.sample_sphere(3, 7, seed=rng))
     net = mo.to_network(nu)
     X = torch.tensor(prob.X)
     # the network computes f(x; nu), and its weight decay is reg * TV (eq. 4-6)
@@ -49,7 +49,7 @@ def test_network_with_biases_is_lifted():
     with pytest.warns(mo.LiftedInputsWarning, match="lift"):
         nu = mo.from_network(net)
     assert nu.dim == 3
-    X = mo.sample_sphere(30, 2, seed=0) * 1.7
+    X = mo.sample_sphere(2, 30, seed=0) * 1.7
     prob = mo.BLASSO(mo.lift(X), np.zeros(30), reg=1.0)
     np.testing.assert_allclose(prob.predict(nu), net(torch.tensor(X))[:, 0].detach().numpy(), rtol=1e-12)
 

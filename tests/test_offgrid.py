@@ -66,7 +66,7 @@ def test_frank_wolfe_variants_are_certified(exact):
     results = {}
     for name, solver in {
         "line_search": solvers.FrankWolfe(max_iter=30),
-        "open_loop": solvers.FrankWolfe(step="open_loop", max_iter=30),
+        "open_loop": solvers.FrankWolfe(step_rule="open_loop", max_iter=30),
         "corrective": solvers.FrankWolfe(corrective=True, max_iter=30),
     }.items():
         res = results[name] = solver.solve(prob)
@@ -106,8 +106,8 @@ def test_bad_input():
         solvers.SlidingFrankWolfe(max_iter=0)
     with pytest.raises(ValueError, match="max_iter must be"):
         solvers.FrankWolfe(max_iter=0)
-    with pytest.raises(ValueError, match="step must be one of"):
-        solvers.FrankWolfe(step="armijo")
+    with pytest.raises(ValueError, match="step_rule must be one of"):
+        solvers.FrankWolfe(step_rule="armijo")
     with pytest.raises(TypeError, match="oracle must have a maximize"):
         solvers.FrankWolfe(oracle=object())
     with pytest.raises(ValueError, match="patterns must be one of"):

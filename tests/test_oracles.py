@@ -17,7 +17,7 @@ def test_three_oracles_agree_and_bound_dense_sampling(d, n):
     rng = np.random.default_rng(d * n)
     for _ in range(3):
         q = rng.normal(size=n)
-        dense = np.abs(prob.correlation(q, mo.sample_sphere(50000, d, seed=rng))).max()
+        dense = np.abs(prob.correlation(q, mo.sample_sphere(d, 50000, seed=rng))).max()
         exact = mo.ArrangementOracle().maximize(prob, q)
         bb = mo.BranchAndBound(rtol=1e-9).maximize(prob, q)
         local = mo.LocalOracle().maximize(prob, q)
@@ -35,7 +35,7 @@ def test_three_oracles_agree_and_bound_dense_sampling(d, n):
 def test_branch_and_bound_for_smooth_activations(activation):
     prob = _problem(3, 40, activation=activation)
     q = np.random.default_rng(0).normal(size=40)
-    dense = np.abs(prob.correlation(q, mo.sample_sphere(100000, 3, seed=1))).max()
+    dense = np.abs(prob.correlation(q, mo.sample_sphere(3, 100000, seed=1))).max()
     res = mo.BranchAndBound(rtol=1e-7).maximize(prob, q)
     assert res.upper >= dense
     assert res.upper <= res.value * (1 + 1e-6)
@@ -44,7 +44,7 @@ def test_branch_and_bound_for_smooth_activations(activation):
 def test_branch_and_bound_in_dimension_five_brackets_sampling():
     prob = _problem(5, 60)
     q = np.random.default_rng(3).normal(size=60)
-    dense = np.abs(prob.correlation(q, mo.sample_sphere(100000, 5, seed=2))).max()
+    dense = np.abs(prob.correlation(q, mo.sample_sphere(5, 100000, seed=2))).max()
     res = mo.BranchAndBound(rtol=1e-4).maximize(prob, q)
     assert res.value >= dense * (1 - 1e-3)
     assert res.upper >= dense
@@ -71,7 +71,7 @@ def test_continuous_gap_is_valid_for_random_measures():
     rng = np.random.default_rng(0)
     for _ in range(20):
         k = rng.integers(1, 6)
-        mu = mo.DiscreteMeasure(rng.normal(scale=0.5, size=k), mo.sample_sphere(k, 3, seed=rng))
+        mu = mo.DiscreteMeasure(rng.normal(scale=0.5, size=k), mo.sample_sphere(3, k, seed=rng))
         cert = prob.dual_certificate(mu)
         assert cert.scope == "sphere"
         assert cert.gap >= prob.objective(mu) - optimum - 1e-12

@@ -6,7 +6,7 @@ import torch
 
 import measureopt as mo
 import solvers
-from solvers._torch_model import TwoLayer
+from solvers.particles._model import TwoLayer
 
 pytestmark = pytest.mark.filterwarnings("ignore::measureopt.ConvergenceWarning")
 
@@ -27,7 +27,7 @@ def random_init(M, d, seed=0):
 
 
 def one_step(solver_cls, prob, init, **kw):
-    res = solver_cls(init=init, max_iter=1, certify=False, gap_tol=None, **kw).solve(prob)
+    res = solver_cls(init=init, max_iter=1, certify=False, tol=None, **kw).solve(prob)
     return res.stats["a"], res.stats["W"]
 
 
@@ -51,7 +51,7 @@ def test_norm_dependent_step_matches_algorithm_1(small, penalty):
         g += lam * a
         h += lam * W
     eta = alpha * np.abs(a) * norms / (a**2 + norms**2)  # eq. (11)
-    a1, W1 = one_step(solvers.NormDependentGD, prob, (a, W), width=6, step=alpha, penalty=penalty)
+    a1, W1 = one_step(solvers.NormDependentGD, prob, (a, W), width=6, step_size=alpha, penalty=penalty)
     np.testing.assert_allclose(a1, a - eta * g, rtol=1e-13, atol=1e-15)
     np.testing.assert_allclose(W1, W - eta[:, None] * h, rtol=1e-13, atol=1e-15)
 
@@ -73,7 +73,7 @@ def test_mean_field_step_matches_gradient_flow(small):
     res = s * relu(X @ W.T) @ a - y
     ga = s * relu(X @ W.T).T @ res / n + lam * s * a
     gW = s * a[:, None] * ((X @ W.T >= 0) * res[:, None]).T @ X / n + lam * s * W
-    a1, W1 = one_step(solvers.ParticleGD, prob, (a, W), width=M, step=gamma, alpha=alpha)
+    a1, W1 = one_step(solvers.ParticleGD, prob, (a, W), width=M, step_size=gamma, alpha=alpha)
     np.testing.assert_allclose(a1, a - gamma * M * ga, rtol=1e-13)
     np.testing.assert_allclose(W1, W - gamma * M * gW, rtol=1e-13)
 
@@ -82,8 +82,8 @@ def test_noisy_step_adds_the_entropy_noise(small):
     _, prob = small
     M, gamma, lam_p, seed = 4, 0.02, 0.3, 7
     a, W = random_init(M, 3, seed=2)
-    a0, W0 = one_step(solvers.ParticleGD, prob, (a, W), width=M, step=gamma)
-    a1, W1 = one_step(solvers.NoisyParticleGD, prob, (a, W), width=M, step=gamma, noise=lam_p, seed=seed)
+    a0, W0 = one_step(solvers.ParticleGD, prob, (a, W), width=M, step_size=gamma)
+    a1, W1 = one_step(solvers.NoisyParticleGD, prob, (a, W), width=M, step_size=gamma, noise=lam_p, random_state=seed)
     gen = torch.Generator().manual_seed(seed)
     xi_a = torch.randn((M,), generator=gen, dtype=torch.float64).numpy()
     xi_W = torch.randn((M, 3), generator=gen, dtype=torch.float64).numpy()
@@ -98,7 +98,7 @@ def test_conic_step_mirror_and_retraction(small):
     M, alpha, beta = 6, 1.5, 0.4
     rng = np.random.default_rng(4)
     a = np.r_[np.full(3, 0.2), np.full(3, -0.1)] * rng.uniform(0.5, 1.5, M)
-    T = mo.sample_sphere(M, 3, seed=rng)
+    T = mo.sample_sphere(3, M, seed=rng)
     res = relu(X @ T.T) @ a - y
     eta = -(relu(X @ T.T).T @ res / n) / lam  # certificate at the atoms
     eps = np.sign(a)
@@ -108,7 +108,7 @@ def test_conic_step_mirror_and_retraction(small):
     G -= np.sum(G * T, axis=1, keepdims=True) * T
     Tn = T - beta * G
     Tn /= np.linalg.norm(Tn, axis=1, keepdims=True)
-    a1, W1 = one_step(solvers.ConicParticleGD, prob, (a, T), width=M, step_weight=alpha, step_position=beta)
+    a1, W1 = one_step(solvers.ConicParticleGD, prob, (a, T), width=M, step_size_weight=alpha, step_size_position=beta)
     np.testing.assert_allclose(a1, a * np.exp(-alpha * first_variation), rtol=1e-13)
     np.testing.assert_allclose(W1, Tn, rtol=1e-12, atol=1e-15)
     # the sign of every mass is kept and the positions stay on the sphere
@@ -208,7 +208,7 @@ def test_fig2_norm_dependent_gd_is_reported_honestly(fig2):
 # ------------------------------------------------------------- loop contract
 def test_divergence_is_a_status_with_finite_numbers(small):
     _, prob = small
-    res = solvers.ParticleGD(width=10, step=1e4, r0=1.0, max_iter=500).solve(prob)
+    res = solvers.ParticleGD(width=10, step_size=1e4, r0=1.0, max_iter=500).solve(prob)
     assert res.status == solvers.Status.NUMERICAL_ERROR
     assert not res.success
     assert np.isfinite(res.objective)
@@ -222,7 +222,7 @@ def test_stationary_status_when_the_certificate_disagrees():
     prob = mo.BLASSO(data.X, data.y, reg=1e-3)
     # one particle cannot represent three teacher neurons
     with pytest.warns(mo.ConvergenceWarning, match="stationary"):
-        res = solvers.NormDependentGD(width=1, step=1.0, tol=1e-9, check_every=200,
+        res = solvers.NormDependentGD(width=1, step_size=1.0, stationary_tol=1e-9, check_every=200,
                                       max_iter=50000).solve(prob)
     assert res.status == solvers.Status.STATIONARY
     assert res.relative_gap > 1e-3
@@ -230,7 +230,7 @@ def test_stationary_status_when_the_certificate_disagrees():
 
 def test_resume_continues_the_identical_trajectory(small, tmp_path):
     _, prob = small
-    kw = dict(width=12, step=0.05, noise=1e-4, batch_size=5, seed=3, record_every=10, gap_tol=None,
+    kw = dict(width=12, step_size=0.05, noise=1e-4, batch_size=5, random_state=3, record_every=10, tol=None,
               certify=False)
     full = solvers.NoisyParticleGD(max_iter=200, **kw).solve(prob)
     path = tmp_path / "run.pt"

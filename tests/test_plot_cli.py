@@ -45,10 +45,10 @@ def test_plots_without_axes_make_their_own_figure(solved2d):
 def test_sphere_and_high_dimensional_plots():
     data = mo.teacher_student(n=30, d=3, m=2, seed=0)
     prob = mo.BLASSO(data.X, data.y, reg=1e-2)
-    mu = mo.DiscreteMeasure([0.5, -0.2], mo.sample_sphere(2, 3, seed=0))
+    mu = mo.DiscreteMeasure([0.5, -0.2], mo.sample_sphere(3, 2, seed=0))
     assert moplot.plot_measure(mu, teacher=data.teacher).collections
     assert moplot.plot_certificate(prob, mu, n_points=200).collections
-    high = mo.DiscreteMeasure([1.0], mo.sample_sphere(1, 5, seed=0))
+    high = mo.DiscreteMeasure([1.0], mo.sample_sphere(5, 1, seed=0))
     with pytest.raises(ValueError, match="got d=5. Use plot_recovery"):
         moplot.plot_measure(high)
     with pytest.raises(TypeError, match="teacher must be a DiscreteMeasure"):

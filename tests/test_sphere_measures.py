@@ -14,9 +14,9 @@ def test_sphere_grid_unit_norm_and_deterministic(d, n):
 
 @pytest.mark.parametrize("d, n", [(2, 100), (3, 400), (5, 1000)])
 def test_sphere_grid_covers_better_than_random(d, n):
-    probes = mo.sample_sphere(2000, d, seed=123)
+    probes = mo.sample_sphere(d, 2000, seed=123)
     cover_grid = mo.geodesic_distance(probes, mo.sphere_grid(d, n, seed=0)).min(axis=1).max()
-    cover_rand = mo.geodesic_distance(probes, mo.sample_sphere(n, d, seed=7)).min(axis=1).max()
+    cover_rand = mo.geodesic_distance(probes, mo.sample_sphere(d, n, seed=7)).min(axis=1).max()
     assert cover_grid < cover_rand
 
 
@@ -27,8 +27,8 @@ def test_circle_grid_is_equispaced():
 
 
 def test_geodesic_distance_matches_arccos():
-    a = mo.sample_sphere(5, 4, seed=0)
-    b = mo.sample_sphere(6, 4, seed=1)
+    a = mo.sample_sphere(4, 5, seed=0)
+    b = mo.sample_sphere(4, 6, seed=1)
     np.testing.assert_allclose(mo.geodesic_distance(a, b), np.arccos(np.clip(a @ b.T, -1, 1)), atol=1e-7)
     # accurate for nearby points where arccos is not: exactly the rotation angle
     t = 1e-9
@@ -38,7 +38,7 @@ def test_geodesic_distance_matches_arccos():
 
 
 def test_tangent_projection_and_retractions():
-    theta = mo.sample_sphere(10, 5, seed=0)
+    theta = mo.sample_sphere(5, 10, seed=0)
     v = mo.tangent_project(theta, np.random.default_rng(99).standard_normal((10, 5)))
     np.testing.assert_allclose(np.sum(v * theta, axis=1), 0.0, atol=1e-12)
     for method in ("exp", "projection"):

@@ -14,8 +14,8 @@ def _geodesic(a, b):
 @pytest.fixture
 def two_positive():
     rng = np.random.default_rng(0)
-    a = mo.DiscreteMeasure(rng.uniform(0.1, 1, 5), mo.sample_sphere(5, 3, seed=1))
-    b = mo.DiscreteMeasure(rng.uniform(0.1, 1, 7), mo.sample_sphere(7, 3, seed=2))
+    a = mo.DiscreteMeasure(rng.uniform(0.1, 1, 5), mo.sample_sphere(3, 5, seed=1))
+    b = mo.DiscreteMeasure(rng.uniform(0.1, 1, 7), mo.sample_sphere(3, 7, seed=2))
     return a, b
 
 
@@ -30,8 +30,8 @@ def test_matches_direct_pot_call(two_positive, p):
 
 def test_winf_is_the_bottleneck_matching():
     # equal masses: W_inf is the min over permutations of the largest matched distance
-    mu = mo.DiscreteMeasure(np.ones(5), mo.sample_sphere(5, 4, seed=3))
-    nu = mo.DiscreteMeasure(np.ones(5), mo.sample_sphere(5, 4, seed=4))
+    mu = mo.DiscreteMeasure(np.ones(5), mo.sample_sphere(4, 5, seed=3))
+    nu = mo.DiscreteMeasure(np.ones(5), mo.sample_sphere(4, 5, seed=4))
     cost = _geodesic(mu.support, nu.support)
     brute = min(max(cost[i, j] for i, j in enumerate(perm)) for perm in itertools.permutations(range(5)))
     np.testing.assert_allclose(mo.wasserstein(mu, nu, p=np.inf), brute, rtol=1e-7)

@@ -26,7 +26,7 @@ def one_d(n=40, seed=0, labels=True):
 
 def random_measure(D, k, seed, scale=1.0):
     rng = np.random.default_rng(seed)
-    return mo.DiscreteMeasure(scale * rng.standard_normal(k), mo.sample_sphere(k, D, seed=rng))
+    return mo.DiscreteMeasure(scale * rng.standard_normal(k), mo.sample_sphere(D, k, seed=rng))
 
 
 # ------------------------------------------------------------------ losses
@@ -211,7 +211,7 @@ def test_frank_wolfe_both_forms_certified(loss, form):
 def test_plain_frank_wolfe_logistic_descends_and_gap_bounds(step):
     X, y = one_d(n=30, seed=3)
     prob = mo.VariationNormERM(X, y, loss="logistic", radius=2.0)
-    res = solvers.FrankWolfe(step=step, max_iter=60).solve(prob)
+    res = solvers.FrankWolfe(step_rule=step, max_iter=60).solve(prob)
     obj = res.history["objective"]
     if step == "line_search":
         assert np.all(np.diff(obj) <= 1e-12)  # exact line search never increases F
@@ -264,7 +264,7 @@ def test_step_features_in_three_dimensions_beat_sampling():
     prob = mo.VariationNormERM(X, y, loss="squared", alpha=0, reg=1e-2)
     q = rng.standard_normal(30)
     res = mo.ArrangementOracle().maximize(prob, q)
-    sampled = np.abs(prob.correlation(q, mo.sample_sphere(200_000, 3, seed=2))).max()
+    sampled = np.abs(prob.correlation(q, mo.sample_sphere(3, 200_000, seed=2))).max()
     assert res.upper >= sampled - 1e-15
     np.testing.assert_allclose(res.value, res.upper, rtol=1e-9)
     np.testing.assert_allclose(abs(prob.correlation(q, res.argmax[None])[0]), res.value, rtol=1e-12)
@@ -272,9 +272,9 @@ def test_step_features_in_three_dimensions_beat_sampling():
 
 # ------------------------------------------------------------------ particles with the logistic loss
 @pytest.mark.parametrize("solver", [
-    solvers.ParticleGD(width=20, max_iter=300, certify=False, gap_tol=None),
-    solvers.NoisyParticleGD(width=20, max_iter=300, noise=1e-6, certify=False, gap_tol=None),
-    solvers.ConicParticleGD(width=20, max_iter=300, certify=False, gap_tol=None),
+    solvers.ParticleGD(width=20, max_iter=300, certify=False, tol=None),
+    solvers.NoisyParticleGD(width=20, max_iter=300, noise=1e-6, certify=False, tol=None),
+    solvers.ConicParticleGD(width=20, max_iter=300, certify=False, tol=None),
 ])
 @pytest.mark.parametrize("activation", [None, "sigmoid"])
 def test_particles_logistic_network_objective_upper_bounds_J(solver, activation):
@@ -304,5 +304,5 @@ def test_result_gap_scope_field_and_repr():
         warnings.simplefilter("ignore")
         res = solvers.FrankWolfe(max_iter=5).solve(prob)
     assert res.gap_scope == res.stats["gap_scope"] == "sphere"
-    for name in ("step", "corrective", "max_iter", "tol", "oracle", "certificate_oracle", "verbose"):
+    for name in ("step_rule", "corrective", "max_iter", "tol", "oracle", "certificate_oracle", "verbose"):
         assert f"{name}=" in repr(solvers.FrankWolfe())

@@ -10,7 +10,7 @@ from ._base import Scope, _prepare, _result
 __all__ = ["LocalOracle", "riemannian_ascent"]
 
 
-def riemannian_ascent(features, q, thetas, max_iter=200, tol=1e-13):
+def riemannian_ascent(features, q, thetas, max_iter=200, grad_tol=1e-13):
     r"""Local maximization of :math:`|c_q|` on the sphere from several starts.
 
     Gradient ascent along geodesics, :math:`\theta \leftarrow \cos(t)\theta
@@ -26,9 +26,9 @@ def riemannian_ascent(features, q, thetas, max_iter=200, tol=1e-13):
     thetas : ndarray, shape (k, d)
         Starting directions.
     max_iter : int, default=200
-    tol : float, default=1e-13
+    grad_tol : float, default=1e-13
         Stop a start when its Riemannian gradient norm falls below
-        ``tol * (1 + |c_q|)`` or its step below ``tol``.
+        ``grad_tol * (1 + |c_q|)`` or its step below ``grad_tol``.
 
     Returns
     -------
@@ -53,7 +53,7 @@ def riemannian_ascent(features, q, thetas, max_iter=200, tol=1e-13):
         grad = sign[idx, None] * ((act.derivative(th @ X.T) * q) @ X) / n
         g = grad - np.sum(grad * th, axis=1)[:, None] * th
         gnorm = np.linalg.norm(g, axis=1)
-        small = gnorm <= tol * (1.0 + f[idx])
+        small = gnorm <= grad_tol * (1.0 + f[idx])
         active[idx[small]] = False
         keep = ~small
         idx, th, g, gnorm = idx[keep], th[keep], g[keep], gnorm[keep]
@@ -74,7 +74,7 @@ def riemannian_ascent(features, q, thetas, max_iter=200, tol=1e-13):
             if not np.any(pending):
                 break
             t = np.where(pending, t / 2.0, t)
-            tiny = pending & (t < tol)
+            tiny = pending & (t < grad_tol)
             active[idx[tiny]] = False
             pending &= ~tiny
     return theta, sign * f
@@ -95,7 +95,7 @@ class LocalOracle:
         Number of grid directions refined.
     max_iter : int, default=60
         Ascent iterations per start.
-    seed : int, default=0
+    random_state : None, int or numpy.random.Generator, default=0
         Seed of the grid.
 
     Notes
@@ -110,11 +110,11 @@ class LocalOracle:
 
     scope = Scope.LOCAL
 
-    def __init__(self, grid=2000, n_starts=8, max_iter=60, seed=0):
+    def __init__(self, grid=2000, n_starts=8, max_iter=60, random_state=0):
         self.grid = check_int(grid, "grid", minimum=1)
         self.n_starts = check_int(n_starts, "n_starts", minimum=1)
         self.max_iter = check_int(max_iter, "max_iter", minimum=1)
-        self.seed = seed
+        self.random_state = random_state
         self._grids = {}
 
     def __repr__(self):
@@ -123,7 +123,7 @@ class LocalOracle:
     def directions(self, d):
         """The search grid for dimension ``d`` (cached)."""
         if d not in self._grids:
-            self._grids[d] = sphere_grid(d, self.grid, seed=self.seed)
+            self._grids[d] = sphere_grid(d, self.grid, seed=self.random_state)
         return self._grids[d]
 
     def maximize(self, features, q, extra=None):
