@@ -11,7 +11,7 @@ exactly. Used by the fully corrective Frank-Wolfe steps and by
 
 import numpy as np
 
-__all__ = ["lasso_cd", "fista", "lasso_fista", "polish", "lasso"]
+__all__ = ["lasso_cd", "fista", "lasso_fista", "polish", "lasso", "lasso_quadratic"]
 
 
 def _objective(G, b, reg, r):
@@ -135,8 +135,15 @@ def lasso(phi, y, reg, r0=None, tol=1e-12, max_sweeps=500, warm_sweeps=3):
         Coordinate-descent sweeps plus FISTA iterations used.
     """
     n = len(y)
-    G = phi.T @ phi / n
-    b = phi.T @ y / n
+    return lasso_quadratic(phi.T @ phi / n, phi.T @ y / n, reg, r0, tol, max_sweeps, warm_sweeps)
+
+
+def lasso_quadratic(G, b, reg, r0=None, tol=1e-12, max_sweeps=500, warm_sweeps=3):
+    r""":func:`lasso` on the quadratic form: :math:`\arg\min_r \frac12 r^\top Gr - b^\top r + \lambda\lVert r\rVert_1`.
+
+    Also the subproblem of the proximal Newton method of
+    :func:`solvers._weights.fit_weights`. Returns ``(r, sweeps)``.
+    """
     r, sweeps = lasso_cd(G, b, reg, r0=r0, tol=tol, max_sweeps=warm_sweeps)
     cand = _kkt_polish(G, b, reg, r)
     if cand is not None:

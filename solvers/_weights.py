@@ -15,7 +15,10 @@ loss with :math:`\lambda\lVert\cdot\rVert_1` goes to the exact LASSO solver
 (prox: soft-thresholding, or the projection on the :math:`\ell_1` ball) and
 then a Newton polish on the sign pattern found (with the ball's constraint
 as an equality when it is active); the polished point is kept only if it
-lowers the objective.
+lowers the objective. In the penalized form the first attempt is a proximal
+Newton method (:func:`_prox_newton`), which solves the typical case in a few
+:math:`O(nk^2)` steps; FISTA is the fallback when its point fails the
+optimality conditions.
 """
 
 import numpy as np
@@ -151,6 +154,54 @@ def _kkt(smooth, penalty, r, rtol=1e-6):
     return bool(np.all(np.abs(g[~on]) <= mu + tol) and np.all(np.abs(g[on] + mu * np.sign(r[on])) <= tol))
 
 
+def _prox_newton(smooth, penalty, r0, max_iter=50):
+    r"""Proximal Newton: minimize the quadratic model of :math:`F` plus :math:`G` exactly, then backtrack.
+
+    Each step solves :math:`\min_z \frac12(z - r)^\top H(z - r) + \nabla F(r)^\top(z - r)
+    + G(z)` with :math:`H = \Phi^\top\operatorname{diag}(\ell'')\Phi/n` (a
+    :math:`k\times k` problem: exact LASSO for :math:`\lambda\lVert\cdot\rVert_1`,
+    FISTA with the projection for the ball), then an Armijo backtracking on
+    :math:`F + G` along :math:`z - r` (the glmnet approach for the logistic
+    loss). Costs :math:`O(nk^2)` per step instead of FISTA's many
+    :math:`O(nk)` steps.
+    """
+    k = len(r0)
+    r = r0.copy() if penalty.penalized else project_l1_ball(r0, penalty.radius)
+    f = _objective(smooth, penalty, r)
+    it = 0
+    for it in range(1, max_iter + 1):
+        g = smooth.grad(r)
+        H = smooth.hess(r, np.arange(k))
+        b = H @ r - g
+        if penalty.penalized:
+            z, _ = _lasso.lasso_cd(H, b, penalty.reg, r0=r, tol=1e-12, max_sweeps=50)
+            polished = _lasso._kkt_polish(H, b, penalty.reg, z)
+            z = z if polished is None else polished
+            decrease = g @ (z - r) + penalty.reg * (np.abs(z).sum() - np.abs(r).sum())
+        else:
+            L = max(float(np.linalg.eigvalsh(H)[-1]), 1e-300)
+            z, _ = _lasso.fista(lambda v: H @ v - b, lambda w: project_l1_ball(w, penalty.radius), r, L,
+                                tol=1e-14, max_iter=20 * max(k, 50))
+            decrease = g @ (z - r)
+        d = z - r
+        if decrease >= 0 or not np.any(d):
+            break
+        t = 1.0
+        while t > 1e-12:
+            cand = r + t * d
+            val = _objective(smooth, penalty, cand)
+            if val <= f + 1e-4 * t * decrease:
+                break
+            t /= 2
+        else:
+            break
+        step = np.max(np.abs(t * d))
+        r, f_old, f = cand, f, val
+        if step <= 1e-14 * max(1.0, np.max(np.abs(r))) or f_old - f <= 1e-16 * max(1.0, abs(f)):
+            break
+    return r, it
+
+
 def fit_weights(problem, support, r0=None, tol=1e-13, max_iter=20000, rounds=8):
     r"""Optimal weights of ``problem`` on the atoms ``support`` (see the module notes).
 
@@ -190,6 +241,10 @@ def fit_weights(problem, support, r0=None, tol=1e-13, max_iter=20000, rounds=8):
     if L <= 0:
         return np.zeros(k), 0
     r, total = r0, 0
+    if penalty.penalized:  # on the l1-ball FISTA's projections are cheaper than Newton's subproblems
+        r, total = _prox_newton(smooth, penalty, r0)
+        if _kkt(smooth, penalty, r):
+            return r, total
     for _ in range(rounds):
         r, it = _fista(smooth, penalty, r, L, 1e-9, 500)
         total += it

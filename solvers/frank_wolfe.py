@@ -17,7 +17,7 @@ import numpy as np
 
 from measureopt._validation import check_int, check_positive
 from measureopt.measures import DiscreteMeasure
-from measureopt.oracles import GridOracle, LocalOracle, SupResult, certified_oracle
+from measureopt.oracles import GridOracle, LocalOracle, Scope, SupResult, certified_oracle
 
 from ._base import Outcome, Solver
 from ._loop import History, progress
@@ -77,7 +77,8 @@ class _ConditionalGradient(Solver):
     @staticmethod
     def _outcome(measure, status, n_iter, cert, message, hist, lmo, cert_oracle, **stats):
         if not message:
-            message = f"{n_iter} iterations; certified relative gap {cert.relative_gap:.2e} ({cert.scope})"
+            kind = "certified" if cert.scope in (Scope.GRID, Scope.SPHERE) else "estimated, not certified,"
+            message = f"{n_iter} iterations; {kind} relative gap {cert.relative_gap:.2e} ({cert.scope})"
         return Outcome(
             measure=measure, status=status, n_iter=n_iter, dual_gap=cert.gap, message=message,
             gap_scope=cert.scope,

@@ -134,3 +134,18 @@ def test_every_solver_on_every_problem_class(solver_name, continuous):
     lengths = {len(v) for v in res.history.values()}
     assert len(lengths) <= 1
     assert res.solver.startswith(type(solver).__name__)
+
+
+@pytest.mark.parametrize("solver_name", list(EVERY_SOLVER))
+def test_repr_shows_every_parameter_and_round_trips(solver_name):
+    import inspect
+
+    solver = EVERY_SOLVER[solver_name](_blasso_circle())
+    params = solver.get_params()
+    init = inspect.signature(type(solver).__init__).parameters
+    named = [p for p in init if p != "self" and init[p].kind is not inspect.Parameter.VAR_KEYWORD]
+    assert set(named) <= set(params)
+    for name in params:
+        assert f"{name}=" in repr(solver)
+    # every parameter is stored as given: rebuilding from get_params() gives the same solver
+    assert repr(type(solver)(**params)) == repr(solver)

@@ -116,9 +116,10 @@ class ParticleSolver(Solver):
     the default oracle). ``Result.objective`` is :math:`J(\nu)`;
     ``stats["network_objective"]`` is :math:`F(a, W) \ge J(\nu)`, and
     ``stats["a"]``, ``stats["W"]`` are the network's parameters. Statuses:
-    ``"optimal"`` (certified relative gap :math:`\le` ``tol``; with
-    ``certify=False``, the estimate), ``"optimal_inaccurate"`` (see
-    ``gap_tol``),
+    ``"optimal"`` (certified relative gap :math:`\le` ``tol``; a run with
+    ``certify=False`` or an uncertified oracle is never reported optimal:
+    :class:`~solvers.Solver` downgrades it), ``"optimal_inaccurate"`` (see
+    ``tol``),
     ``"stationary"`` (the objective stopped changing but the certificate
     does not prove optimality: a spurious stationary point, or particles
     that cannot reach the missing directions), ``"max_iter"``, and
