@@ -161,8 +161,9 @@ def crosscheck(network_or_measure, problem, reference=None, teacher=None, oracle
         The candidate :math:`\nu`; a network is mapped by
         :func:`~measureopt.networks.from_network`, a solver result by its
         ``measure``.
-    problem : BLASSO
-        The convex problem (eq. 8).
+    problem : MeasureProblem
+        The convex problem: BLASSO (eq. 8), a variation-norm ERM in either
+        form and with either loss, or any other measure problem.
     reference : DiscreteMeasure or Result, optional
         A solution of the convex problem (Frank-Wolfe, exact), for the
         objective gap and the Wasserstein distances.

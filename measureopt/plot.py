@@ -112,8 +112,8 @@ def plot_certificate(problem, measure, ax=None, thetas=None, n_points=2000):
 
     Parameters
     ----------
-    problem : BLASSO
-        Provides :meth:`~measureopt.BLASSO.certificate`.
+    problem : MeasureProblem
+        Provides :meth:`~measureopt.MeasureProblem.certificate`.
     measure : DiscreteMeasure
     ax : matplotlib.axes.Axes, optional
     thetas : array_like, shape (k, d), optional

@@ -122,7 +122,8 @@ def _reduce_support(smooth, r):
     if on.size < 2:
         return None
     P = smooth.phi[:, on]
-    _, sv, vt = np.linalg.svd(P)
+    _, sv, vt = np.linalg.svd(P, full_matrices=P.shape[0] < P.shape[1])  # vt: k x k
+    sv = np.concatenate([sv, np.zeros(vt.shape[0] - len(sv))])
     rank = int(np.sum(sv > 1e-12 * max(sv[0], 1e-300)))
     signs = np.sign(r[on])
     for v in vt[rank:]:

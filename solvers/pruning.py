@@ -4,7 +4,7 @@ Fang, Dong & Zhang (Sec. VI, Fig. 11): a wide network trained with
 regularization has many "wasted" neurons with small output weight. Keep
 :math:`k` neurons, sampled uniformly or with probability proportional to
 :math:`|r_j|` (importance sampling), fix their directions and refit the
-output weights, a convex problem: here the BLASSO restricted to the kept
+output weights, a convex problem: here the measure problem restricted to the kept
 directions,
 
 .. math::
