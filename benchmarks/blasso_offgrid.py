@@ -19,30 +19,11 @@ Usage: python benchmarks/blasso_offgrid.py [--sizes 2000 20000]
 
 import argparse
 import time
-import warnings
-
-import numpy as np
 
 import measureopt as mo
 import solvers
 
-
-def timed(solver, problem):
-    start = time.perf_counter()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", mo.ConvergenceWarning)
-        res = solver.solve(problem)
-    return res, time.perf_counter() - start
-
-
-def time_to_reach(res, target):
-    """Cumulative time at the end of the first iteration whose successor's objective is <= target."""
-    obj, times = res.history["objective"], np.cumsum(res.history["time"])
-    hit = np.flatnonzero(obj <= target)
-    if hit.size == 0:
-        return float("nan")
-    k = hit[0]
-    return float(times[k - 1]) if k > 0 else 0.0
+from _common import time_to_reach, timed
 
 
 def main(argv=None):

@@ -83,7 +83,7 @@ def time_to_optimum():
     prob = mo.BLASSO(data.X, data.y, reg=1e-3)
     t = time.perf_counter()
     ref = solvers.SlidingFrankWolfe(certificate_oracle=mo.LocalOracle()).solve(prob)
-    print(f"Part 2: Fig. 2 setting (d=5, m=5, n=100, reg=1e-3), M=100")
+    print("Part 2: Fig. 2 setting (d=5, m=5, n=100, reg=1e-3), M=100")
     print(f"  SlidingFrankWolfe: J_ref = {ref.objective:.10g} ({ref.measure.n_atoms} atoms, "
           f"{time.perf_counter() - t:.1f} s)")
     runs = {

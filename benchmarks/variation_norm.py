@@ -44,12 +44,13 @@ Usage: python benchmarks/variation_norm.py [--recompute-20k] [--oracles]
 
 import argparse
 import time
-import warnings
 
 import numpy as np
 
 import measureopt as mo
 import solvers
+
+from _common import time_to_reach, timed
 
 N, NOISE, SEED, REG = 500, 0.15, 0, 1e-3
 TOL = 1e-6
@@ -79,28 +80,10 @@ def two_moons(n=N, noise=NOISE, seed=SEED):
     return X[order], y[order]
 
 
-def timed(solver, problem):
-    start = time.perf_counter()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", mo.ConvergenceWarning)
-        res = solver.solve(problem)
-    return res, time.perf_counter() - start
-
-
 def certify(problem, measure, oracle=None):
     start = time.perf_counter()
     cert = problem.dual_certificate(measure, oracle=oracle)
     return cert, time.perf_counter() - start
-
-
-def time_to_reach(res, target):
-    """Cumulative time at the end of the first iteration whose successor's objective is <= target."""
-    obj, times = res.history["objective"], np.cumsum(res.history["time"])
-    hit = np.flatnonzero(obj <= target)
-    if hit.size == 0:
-        return float("nan")
-    k = hit[0]
-    return float(times[k - 1]) if k > 0 else 0.0
 
 
 def grid_solver(K):

@@ -28,7 +28,8 @@ from .oracles import (
 from .certificates import DualityGap, PreCertificate, precertificate
 from .features import Features
 from .losses import LogisticLoss, Loss, SquaredLoss, get_loss
-from .crosscheck import CrossCheck, crosscheck, effective_neurons
+from .crosscheck import CrossCheck, crosscheck
+from .measures import effective_neurons
 from .networks import (
     LiftedInputsWarning,
     from_network,

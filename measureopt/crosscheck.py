@@ -13,31 +13,10 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from .measures import DiscreteMeasure
+from .measures import DiscreteMeasure, effective_neurons
 from .transport import wasserstein_details
 
-__all__ = ["CrossCheck", "crosscheck", "effective_neurons"]
-
-
-def effective_neurons(measure, rtol=1e-3):
-    r"""Number of atoms with :math:`|r_j| > \text{rtol}\cdot\max_k |r_k|`.
-
-    The others are the "wasted neurons" of Fang, Dong & Zhang (Sec. V,
-    Fig. 6d): they barely change the network's output.
-
-    Parameters
-    ----------
-    measure : DiscreteMeasure
-    rtol : float, default=1e-3
-
-    Returns
-    -------
-    int
-    """
-    if measure.n_atoms == 0:
-        return 0
-    w = np.abs(measure.weights)
-    return int(np.sum(w > rtol * w.max()))
+__all__ = ["CrossCheck", "crosscheck"]
 
 
 @dataclass(frozen=True)

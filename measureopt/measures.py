@@ -5,7 +5,7 @@ import numpy as np
 from ._validation import check_array, check_positive
 from .sphere import SPHERE_TOL, check_on_sphere, nearest_geodesic_distance
 
-__all__ = ["DiscreteMeasure", "check_measure"]
+__all__ = ["DiscreteMeasure", "check_measure", "effective_neurons"]
 
 
 def check_measure(measure, name="measure", d=None):
@@ -269,3 +269,24 @@ class DiscreteMeasure:
     def from_dict(cls, data):
         """Inverse of :meth:`to_dict`."""
         return cls(data["weights"], data["support"])
+
+
+def effective_neurons(measure, rtol=1e-3):
+    r"""Number of atoms with :math:`|r_j| > \text{rtol}\cdot\max_k |r_k|`.
+
+    The others are the "wasted neurons" of Fang, Dong & Zhang (Sec. V,
+    Fig. 6d): they barely change the network's output.
+
+    Parameters
+    ----------
+    measure : DiscreteMeasure
+    rtol : float, default=1e-3
+
+    Returns
+    -------
+    int
+    """
+    if measure.n_atoms == 0:
+        return 0
+    w = np.abs(measure.weights)
+    return int(np.sum(w > rtol * w.max()))

@@ -177,7 +177,7 @@ class FrankWolfe(_ConditionalGradient):
 
     def _solve(self, problem):
         lmo, cert_oracle = self._oracles(problem)
-        n, d, y = problem.n_samples, problem.dim, problem.y
+        n, d = problem.n_samples, problem.dim
         w_t = problem.penalty.epigraph_weight  # lambda (penalized) or 0 (constrained)
         M = problem.vertex_mass()
         support = np.zeros((0, d))

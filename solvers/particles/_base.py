@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from measureopt._validation import check_array, check_int, check_positive, check_random_state
-from measureopt.crosscheck import effective_neurons
+from measureopt.measures import effective_neurons
 from measureopt.networks import network_measure
 from measureopt.oracles import LocalOracle
 
