@@ -96,6 +96,10 @@ class DiscreteMeasure:
     def __setattr__(self, name, value):
         raise AttributeError("DiscreteMeasure is immutable; methods return new measures")
 
+    def __reduce__(self):
+        # rebuild through __init__ (the default protocol sets the slots, which immutability forbids)
+        return (type(self), (np.array(self._weights), np.array(self._support)))
+
     @classmethod
     def zero(cls, d):
         """The zero measure (no atoms) in dimension ``d``."""

@@ -115,3 +115,15 @@ def test_nearest_geodesic_distance_and_check_measure():
     assert mo.check_measure(mu, d=2) is mu
     with pytest.raises(ValueError, match=r"mu must live on S\^2"):
         mo.check_measure(mu, "mu", d=3)
+
+
+def test_measure_pickles_and_copies():
+    import copy
+    import pickle
+
+    mu = mo.DiscreteMeasure([1.0, -2.0], np.eye(3)[:2])
+    for back in (pickle.loads(pickle.dumps(mu)), copy.copy(mu), copy.deepcopy(mu)):
+        assert isinstance(back, mo.DiscreteMeasure)
+        np.testing.assert_array_equal(back.weights, mu.weights)
+        np.testing.assert_array_equal(back.support, mu.support)
+        assert not back.weights.flags.writeable  # still immutable
