@@ -120,7 +120,7 @@ def run_teacher_student(d=5, m=3, n=200, reg=1e-3, noise=0.0, grid_size=2000, se
         "objective": result.objective,
         "teacher_objective": prob.objective(data.teacher),
         "dual_gap": result.dual_gap,
-        "gap_scope": result.stats["gap_scope"],
+        "gap_scope": result.gap_scope,
         "relative_gap": result.relative_gap,
         "n_atoms": result.measure.n_atoms,
         "w2_to_teacher": w2.distance,

@@ -156,7 +156,7 @@ class FrankWolfe(_ConditionalGradient):
     Notes
     -----
     ``Result.dual_gap`` is :meth:`~measureopt.BLASSO.dual_certificate`'s gap
-    with ``certificate_oracle`` (``stats["gap_scope"]`` says which problem
+    with ``certificate_oracle`` (``Result.gap_scope`` says which problem
     it certifies). The certified oracle is called only when the LMO's
     estimate of the gap is below ``tol``, and at the end. ``history`` holds,
     per iteration, ``objective``, ``fw_gap``, ``gap_estimate``, ``n_atoms``
@@ -347,7 +347,7 @@ class SlidingFrankWolfe(_ConditionalGradient):
     -----
     ``history`` holds per outer iteration ``objective``, ``gap_estimate``,
     ``n_atoms`` and ``time``. ``Result.dual_gap`` certifies the continuous
-    problem (``stats["gap_scope"] == "sphere"``) with the default oracles.
+    problem (``Result.gap_scope == "sphere"``) with the default oracles.
 
     References
     ----------

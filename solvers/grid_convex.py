@@ -73,7 +73,7 @@ class GridConvex(Solver):
     Notes
     -----
     ``Result.dual_gap`` certifies the **gridded** problem
-    (``stats["gap_scope"] == "grid"``): it is
+    (``Result.gap_scope == "grid"``): it is
     :math:`J(\nu) - D(sq) \ge J(\nu) - \min\{J(\mu): \operatorname{supp}\mu
     \subset \text{grid}\}`, computed by
     :meth:`~measureopt.BLASSO.dual_certificate` with a

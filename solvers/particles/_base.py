@@ -112,7 +112,7 @@ class ParticleSolver(Solver):
     Notes
     -----
     ``Result.dual_gap`` bounds :math:`J(\nu) - J^\star` for the problem
-    ``stats["gap_scope"]`` names (``"sphere"``, the continuous problem, with
+    ``Result.gap_scope`` names (``"sphere"``, the continuous problem, with
     the default oracle). ``Result.objective`` is :math:`J(\nu)`;
     ``stats["network_objective"]`` is :math:`F(a, W) \ge J(\nu)`, and
     ``stats["a"]``, ``stats["W"]`` are the network's parameters. Statuses:
