@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 import measureopt as mo
+import solvers
 
 
 def _problem(d, n, seed=1, activation="relu"):
@@ -85,7 +86,7 @@ def test_exact_oracle_rejects_bad_input():
     prob = _problem(4, 20)
     with pytest.raises(ValueError, match="d = 2 or 3; got d = 4"):
         mo.ArrangementOracle().maximize(prob, np.ones(20))
-    X = np.array([[1.0, 0.0], [2.0, 0.0], [0.0, 1.0]])
+    X = np.array([[1.0, 0.0, 0.0], [2.0, 0.0, 0.0], [0.0, 1.0, 0.0]])  # parallel rows in D = 3
     prob = mo.BLASSO(X, np.ones(3), reg=0.1)
     with pytest.raises(ValueError, match="general position"):
         mo.ArrangementOracle().maximize(prob, np.ones(3))
@@ -132,3 +133,24 @@ def test_recovery_report():
     assert not rec.recovered()  # 3.2% of the mass is elsewhere
     with pytest.raises(ValueError, match="radius"):
         mo.recovery(mu, teacher, radius=-1)
+
+
+@pytest.mark.parametrize("activation", ["relu", "step"])
+def test_exact_oracle_on_degenerate_circle_data(activation):
+    """D = 2 needs no general position: antipodal pairs (sphere_grid has them), a duplicated row."""
+    grid = mo.sphere_grid(2, 40, seed=0)
+    X = np.vstack([grid, grid[:3], 2.0 * grid[5:6]])
+    rng = np.random.default_rng(0)
+    prob = mo.BLASSO(X, rng.standard_normal(len(X)), reg=0.1, activation=activation)
+    theta = np.linspace(0, 2 * np.pi, 400_001)
+    dense_dirs = np.c_[np.cos(theta), np.sin(theta)]
+    for _ in range(4):
+        q = rng.standard_normal(len(X))
+        res = mo.ArrangementOracle().maximize(prob, q)
+        dense = np.abs(prob.correlation(q, dense_dirs)).max()
+        assert res.upper >= dense  # a certified bound
+        np.testing.assert_allclose(res.value, dense, rtol=1e-5)  # dense sampling is a lower bound, close
+        np.testing.assert_allclose(abs(prob.correlation(q, res.argmax[None])[0]), res.value, rtol=1e-12)
+    # the whole solve no longer stops on such data
+    res = solvers.SlidingFrankWolfe().solve(prob)
+    assert res.gap_scope == "sphere" and np.isfinite(res.dual_gap)

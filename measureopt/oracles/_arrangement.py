@@ -5,7 +5,7 @@ import itertools
 import numpy as np
 
 from .._validation import check_int
-from ..arrangement import GeneralPositionError, arrangement_vertices, vertex_patterns
+from ..arrangement import ZERO_TOL, GeneralPositionError, arrangement_vertices, vertex_patterns
 from ._base import ROUNDING, Scope, SupResult, _prepare, _result
 
 __all__ = ["ArrangementOracle"]
@@ -68,9 +68,12 @@ class ArrangementOracle:
     ------
     ValueError
         From :meth:`maximize`, for an activation other than ReLU or the step,
-        ``D`` not in {2, 3}, or inputs not in general position
-        (:class:`~measureopt.arrangement.GeneralPositionError`: two parallel
-        inputs, or three linearly dependent ones for ``D = 3``).
+        ``D`` not in {2, 3}, or, for ``D = 3`` only, inputs not in general
+        position (:class:`~measureopt.arrangement.GeneralPositionError`: two
+        parallel inputs, or three linearly dependent ones). On the circle
+        (``D = 2``) any inputs are handled: duplicated, parallel or
+        antipodal rows share a vertex, and the two arcs around it are
+        enumerated directly.
 
     Notes
     -----
@@ -102,6 +105,30 @@ class ArrangementOracle:
             u, base = _general_position(vertex_patterns, X, vertices[sl], index[sl])
             yield vertices[sl], index[sl], u, base
 
+    def _circle_cells(self, features):
+        r"""``D = 2``, any inputs: each vertex with the patterns of its two adjacent arcs.
+
+        On the circle a vertex :math:`v \perp x_i` has exactly two adjacent
+        arcs, on the sides :math:`\pm t` with :math:`t = x_i/\lVert x_i\rVert`;
+        an input through :math:`v` (parallel or antipodal to :math:`x_i`,
+        duplicates included) is active on the side where
+        :math:`\langle t, x_j\rangle > 0`. No general position is needed.
+        Yields ``(v, t, margin, [(side, pattern), ...])`` per chunk.
+        """
+        X = features.inputs
+        norms = np.linalg.norm(X, axis=1)
+        vertices, index = arrangement_vertices(X, strict=False)
+        safe = np.where(norms > 0, norms, 1.0)
+        for start in range(0, len(vertices), self.chunk):
+            v, idx = vertices[start:start + self.chunk], index[start:start + self.chunk, 0]
+            t = X[idx] / norms[idx, None]
+            u = v @ X.T
+            on = np.abs(u) <= ZERO_TOL * norms
+            base = (u > 0) & ~on
+            w = t @ X.T
+            margin = np.min(np.where(on, np.inf, np.abs(u) / safe), axis=1, initial=np.inf)
+            yield v, t, margin, [(s, base | (on & (s * w > 0))) for s in (1.0, -1.0)]
+
     def candidates(self, features, q):
         """All candidate directions for ReLU features, shape ``(N, D)`` (see the class notes)."""
         features, q = _prepare(features, q)
@@ -109,6 +136,16 @@ class ArrangementOracle:
         norms = np.linalg.norm(X, axis=1)
         weighted = q[:, None] * X / n
         out = []
+        if d == 2:
+            _check_features(features)
+            for v, _, _, cells in self._circle_cells(features):
+                out.append(v)
+                for _, pattern in cells:
+                    g = pattern @ weighted
+                    out += [g, -g]
+            cand = np.concatenate(out)
+            cn = np.linalg.norm(cand, axis=1)
+            return cand[cn > 0] / cn[cn > 0, None]
         for v, idx, _, active in self._vertices(features):
             out.append(v)
             base = active @ weighted
@@ -131,6 +168,16 @@ class ArrangementOracle:
         """Largest :math:`|c_q|` over the cells (step features), with a point inside the best cell."""
         X, n = features.inputs, features.n_samples
         norms = np.linalg.norm(X, axis=1)
+        if features.dim == 2:
+            best = (-1.0, None)
+            for v, t, margin, cells in self._circle_cells(features):
+                for side, pattern in cells:
+                    vals = pattern @ q / n
+                    j = int(np.argmax(np.abs(vals)))
+                    if abs(vals[j]) > best[0]:
+                        theta = v[j] + side * 0.25 * min(margin[j], 1.0) * t[j]
+                        best = (float(abs(vals[j])), theta / np.linalg.norm(theta))
+            return best[1], best[0]
         best = (-1.0, None, None, None, None)
         for v, idx, u, active in self._vertices(features):
             base = active @ q / n
