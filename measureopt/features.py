@@ -136,10 +136,6 @@ class Features:
         inputs = self.inputs if X is None else self.lift_inputs(X)
         return self.activation(inputs @ thetas.T)
 
-    def derivatives(self, thetas):
-        r""":math:`\sigma'(\langle\theta_j, \tilde x_i\rangle)`, shape ``(n, k)`` (no validation)."""
-        return self.activation.derivative(self.inputs @ np.asarray(thetas, dtype=float).T)
-
     def correlation(self, q, thetas, chunk=CHUNK):
         r""":math:`c_q(\theta_j) = \frac1n\sum_i q_i\sigma(\langle\theta_j, \tilde x_i\rangle)`, shape ``(k,)``.
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .._validation import check_array
 from ..features import as_features
 
 __all__ = ["SupResult", "Scope", "ROUNDING"]
@@ -78,9 +79,4 @@ def _result(thetas, values, upper, scope):
 def _prepare(target, q):
     """``(features, q)`` from an oracle's arguments, with ``q`` checked."""
     features = as_features(target)
-    q = np.asarray(q, dtype=float)
-    if q.shape != (features.n_samples,):
-        raise ValueError(f"q must have shape ({features.n_samples},); got {q.shape}")
-    if not np.all(np.isfinite(q)):
-        raise ValueError("q must be finite")
-    return features, q
+    return features, check_array(q, "q", ndim=1, shape=(features.n_samples,))

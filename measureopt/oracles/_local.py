@@ -38,9 +38,8 @@ def riemannian_ascent(features, q, thetas, max_iter=200, grad_tol=1e-13):
         :math:`c_q` there (signed).
     """
     features = as_features(features)
-    X, act, n = features.inputs, features.activation, features.n_samples
     theta = np.array(thetas, dtype=float, copy=True)
-    val = act(theta @ X.T) @ q / n
+    val = features.correlation(q, theta)
     sign = np.where(val >= 0, 1.0, -1.0)
     f = sign * val
     step = np.full(len(theta), 0.25)
@@ -50,7 +49,7 @@ def riemannian_ascent(features, q, thetas, max_iter=200, grad_tol=1e-13):
             break
         idx = np.flatnonzero(active)
         th = theta[idx]
-        grad = sign[idx, None] * ((act.derivative(th @ X.T) * q) @ X) / n
+        grad = sign[idx, None] * features.correlation_gradient(q, th)
         g = grad - np.sum(grad * th, axis=1)[:, None] * th
         gnorm = np.linalg.norm(g, axis=1)
         small = gnorm <= grad_tol * (1.0 + f[idx])
@@ -65,7 +64,7 @@ def riemannian_ascent(features, q, thetas, max_iter=200, grad_tol=1e-13):
         for _ in range(60):
             cand = np.cos(t)[:, None] * th + np.sin(t)[:, None] * direction
             cand /= np.linalg.norm(cand, axis=1, keepdims=True)
-            fc = sign[idx] * (act(cand @ X.T) @ q) / n
+            fc = sign[idx] * features.correlation(q, cand)
             ok = pending & (fc >= f[idx] + 1e-4 * t * gnorm)
             theta[idx[ok]] = cand[ok]
             f[idx[ok]] = fc[ok]

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._validation import check_positive
+from .._validation import check_array, check_positive
 from ..certificates import DualityGap
 from ..features import Features
 from ..losses import Loss
@@ -151,15 +151,12 @@ class Vertex:
         :math:`m`: :math:`M = F(0)/\lambda` (penalized) or :math:`\delta` (constrained), or 0.
     t : float
         The epigraph coordinate of the vertex (``mass`` for the penalized form, 0 else).
-    found : SupResult
-        What the oracle returned.
     """
 
     theta: np.ndarray
     sign: float
     mass: float
     t: float
-    found: object
 
 
 class MeasureProblem:
@@ -334,9 +331,7 @@ class MeasureProblem:
         -------
         ndarray, shape (k,)
         """
-        q = np.asarray(q, dtype=float)
-        if q.shape != (self.n_samples,):
-            raise ValueError(f"q must have shape ({self.n_samples},); got {q.shape}")
+        q = check_array(q, "q", ndim=1, shape=(self.n_samples,))
         return self.features(thetas).T @ q / self.n_samples
 
     def certificate(self, measure, thetas):
@@ -365,9 +360,7 @@ class MeasureProblem:
         \frac1{2n}\lVert q\rVert^2`. In the penalized form it lower-bounds
         :math:`J^\star` when :math:`\sup_\theta|c_q(\theta)| \le \lambda`.
         """
-        q = np.asarray(q, dtype=float)
-        if q.shape != (self.n_samples,):
-            raise ValueError(f"q must have shape ({self.n_samples},); got {q.shape}")
+        q = check_array(q, "q", ndim=1, shape=(self.n_samples,))
         return self.loss.dual_mean(q, self.y)
 
     def dual_bound(self, q, sup_upper):
@@ -529,9 +522,9 @@ class MeasureProblem:
         mass = self.vertex_mass()
         if self.penalty.penalized:
             if found.value > self.penalty.reg:
-                return Vertex(found.argmax, found.sign, mass, mass, found)
-            return Vertex(found.argmax, found.sign, 0.0, 0.0, found)
-        return Vertex(found.argmax, found.sign, mass if found.value > 0 else 0.0, 0.0, found)
+                return Vertex(found.argmax, found.sign, mass, mass)
+            return Vertex(found.argmax, found.sign, 0.0, 0.0)
+        return Vertex(found.argmax, found.sign, mass if found.value > 0 else 0.0, 0.0)
 
     def __repr__(self):
         form = repr(self.penalty)
