@@ -110,8 +110,9 @@ class BranchAndBound:
         tangent = smooth | (act.convex & (q < 0))
         secant = ~smooth & act.convex & (q >= 0)
         s_lo, s_hi = act(lo), act(hi)
+        wide = hi > lo  # a zero input has hi == lo: its term is the constant q * sigma(0)
         with np.errstate(invalid="ignore", divide="ignore"):
-            slope = np.where(secant, (s_hi - s_lo) / (hi - lo), 0.0)
+            slope = np.where(secant & wide, (s_hi - s_lo) / np.where(wide, hi - lo, 1.0), 0.0)
         a = np.where(tangent, q * ds_u, np.where(secant, q * slope, 0.0))
         b = np.where(
             tangent,
@@ -141,7 +142,8 @@ class BranchAndBound:
         qq = np.broadcast_to(q, u.shape)
         upper = self._upper(features, qq, centers, u, lo, hi, m, rho, xnorm)
         upper_neg = self._upper(features, -qq, centers, u, lo, hi, m, rho, xnorm)
-        return value, np.maximum(upper, upper_neg)
+        bound = np.maximum(upper, upper_neg)
+        return value, np.where(np.isnan(bound), np.inf, bound)  # never settle on a NaN
 
     def maximize(self, features, q):
         """Certified bounds on :math:`\\sup|c_q|` over the sphere."""
