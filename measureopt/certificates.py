@@ -69,6 +69,11 @@ class DualityGap:
         ``"local"``: an estimate only.
     sign : float
         Sign of :math:`c_q` at ``argmax``.
+    exhausted : bool
+        The oracle's budget ran out before its bracket on :math:`\sup|\eta|`
+        was tight: ``gap`` is still a valid bound on :math:`J(\nu) -
+        J^\star`, only not a tight one. A solver never reports such a gap as
+        ``optimal`` unless it meets the tolerance anyway.
     """
 
     gap: float
@@ -80,11 +85,31 @@ class DualityGap:
     argmax: np.ndarray
     scope: str
     sign: float = 1.0
+    exhausted: bool = False
 
     @property
     def relative_gap(self):
         """float: ``gap / max(|primal|, tiny)``."""
         return self.gap / max(abs(self.primal), np.finfo(float).tiny)
+
+    @property
+    def bracket(self):
+        r"""tuple of float: ``(dual, primal)``, the interval that holds :math:`J^\star` (over ``scope``)."""
+        return self.dual, self.primal
+
+    def describe(self):
+        r"""One line: the certified relative gap, and whether the oracle's budget ran out.
+
+        For example ``"certified relative gap <= 3.0e-02 (budget exhausted; best
+        direction 0.98 of bound)"``: the best direction found reaches 98% of
+        the upper bound on :math:`\sup|\eta|`.
+        """
+        kind = "certified" if self.scope in ("grid", "sphere") else "estimated, not certified,"
+        text = f"{kind} relative gap <= {self.relative_gap:.1e} ({self.scope})"
+        if self.exhausted:
+            ratio = self.sup_eta / self.sup_eta_upper if self.sup_eta_upper > 0 else 1.0
+            text += f" (budget exhausted; best direction {ratio:.2f} of bound)"
+        return text
 
 
 @dataclass(frozen=True)

@@ -40,6 +40,8 @@ class Outcome:
     history: dict = field(default_factory=dict)
     stats: dict = field(default_factory=dict)
     gap_scope: str = None
+    #: The certificate's budget ran out: ``dual_gap`` is valid but not tight.
+    gap_exhausted: bool = False
 
 
 class Solver(ABC):
@@ -86,6 +88,10 @@ class Solver(ABC):
         if status is Status.OPTIMAL and scope not in (Scope.GRID, Scope.SPHERE):
             status = Status.OPTIMAL_INACCURATE
             message = f"{message}; the gap is not certified (scope {scope!r}), so not reported optimal"
+        exhausted = bool(out.gap_exhausted or out.stats.get("gap_exhausted", False))
+        if exhausted:
+            message = (f"{message}; the certificate's budget ran out: the gap is a valid bound "
+                       "on the suboptimality, not a tight one")
         result = Result(
             measure=out.measure,
             objective=objective,
@@ -97,7 +103,7 @@ class Solver(ABC):
             solver=repr(self),
             solve_time=solve_time,
             message=message,
-            stats={**out.stats, "gap_scope": scope},
+            stats={**out.stats, "gap_scope": scope, "gap_exhausted": exhausted},
         )
         if result.status in _WARN:
             warnings.warn(

@@ -116,12 +116,26 @@ class Result:
         """float: ``dual_gap / max(|objective|, tiny)``."""
         return self.dual_gap / max(abs(self.objective), np.finfo(float).tiny)
 
+    @property
+    def bracket(self):
+        """tuple of float: ``(objective - dual_gap, objective)``, an interval that holds the optimum.
+
+        It holds the optimum of the problem ``gap_scope`` names; it is an
+        estimate only for ``"local"``. ``stats["gap_exhausted"]`` is ``True``
+        when the certificate's budget ran out: the interval is then valid but
+        wider than the solver was asked for.
+        """
+        return self.objective - self.dual_gap, self.objective
+
     def __str__(self):
+        lo, hi = self.bracket
+        exhausted = " (certificate budget exhausted: valid, not tight)" if self.stats.get("gap_exhausted") else ""
         rows = [
             ("solver", self.solver),
             ("status", str(self.status)),
             ("objective", f"{self.objective:.10g}"),
-            ("dual gap", f"{self.dual_gap:.3e} ({self.gap_scope})"),
+            ("dual gap", f"{self.dual_gap:.3e} ({self.gap_scope}){exhausted}"),
+            ("optimum in", f"[{lo:.10g}, {hi:.10g}]"),
             ("atoms", str(self.measure.n_atoms)),
             ("iterations", str(self.n_iter)),
             ("time", f"{self.solve_time:.3f} s"),

@@ -153,3 +153,37 @@ def test_exact_oracle_on_degenerate_circle_data(activation):
     # the whole solve no longer stops on such data
     res = solvers.SlidingFrankWolfe().solve(prob)
     assert res.gap_scope == "sphere" and np.isfinite(res.dual_gap)
+
+
+def test_budget_exhausted_bound_is_valid_and_flagged():
+    """A budget that runs out still gives a sound bracket, flagged as not tight (issue 11, item 3)."""
+    import time
+
+    data = mo.teacher_student(n=25, d=3, m=2, seed=5, noise=0.05)
+    prob = mo.BLASSO(data.X, data.y, reg=1e-2)
+    optimum = solvers.ExactReLU().solve(prob).objective
+    rng = np.random.default_rng(1)
+    for oracle in (mo.BranchAndBound(max_boxes=40), mo.BranchAndBound(max_time=1e-9),
+                   mo.ArrangementOracle(chunk=1, max_time=1e-9)):
+        for _ in range(5):
+            mu = mo.DiscreteMeasure(rng.normal(scale=0.5, size=3), mo.sample_sphere(3, 3, seed=rng))
+            cert = prob.dual_certificate(mu, oracle)
+            assert cert.exhausted
+            assert cert.gap >= prob.objective(mu) - optimum - 1e-12
+            lo, hi = cert.bracket
+            assert lo <= optimum + 1e-12 and hi == cert.primal
+            assert "budget exhausted; best direction" in cert.describe()
+    full = prob.dual_certificate(mu)
+    assert not full.exhausted and "budget" not in full.describe()
+    # a time budget bounds the wall time at d = 20, and the bracket is still sound
+    big = mo.teacher_student(n=500, d=20, m=3, seed=0)
+    prob = mo.BLASSO(big.X, big.y, reg=1e-3)
+    mu = mo.DiscreteMeasure(rng.normal(size=10), mo.sample_sphere(20, 10, seed=rng))
+    start = time.perf_counter()
+    cert = prob.dual_certificate(mu, max_time=0.5)
+    assert time.perf_counter() - start < 10.0
+    assert cert.exhausted and cert.sup_eta_upper >= cert.sup_eta
+    q = prob.residual(mu)
+    assert cert.sup_eta_upper * prob.reg >= mo.LocalOracle().maximize(prob, q).value
+    with pytest.raises(ValueError, match="max_time"):
+        mo.BranchAndBound(max_time=-1.0)

@@ -47,17 +47,28 @@ __all__ = [
 ]
 
 
-def certified_oracle(features, max_arrangement_size=400):
+def certified_oracle(features, max_arrangement_size=400, rtol=1e-8, max_time=None):
     """The certified oracle for ``features`` (or a problem): exact where it applies, else branch-and-bound.
 
     :class:`ArrangementOracle` for ReLU or step features with ``D`` = 2, or
     ``D`` = 3 and ``n <= max_arrangement_size`` (its cost grows like
     :math:`n^3`); :class:`BranchAndBound` otherwise. Both have
     ``scope == "sphere"``.
+
+    Parameters
+    ----------
+    features : Features or measure problem
+    max_arrangement_size : int, default=400
+    rtol : float, default=1e-8
+        Relative tightness asked of branch-and-bound (the exact oracle is
+        exact).
+    max_time : float, optional
+        Budget in seconds; when it runs out the bound is valid but loose
+        (``SupResult.exhausted``).
     """
     features = as_features(features)
     exact = features.is_relu or features.is_step
     small = features.dim == 2 or (features.dim == 3 and features.n_samples <= max_arrangement_size)
     if exact and small:
-        return ArrangementOracle()
-    return BranchAndBound()
+        return ArrangementOracle(max_time=max_time)
+    return BranchAndBound(rtol=rtol, max_time=max_time)

@@ -4,7 +4,7 @@ import numpy as np
 
 from .._validation import check_int
 from ..arrangement import ZERO_TOL, arrangement_stars
-from ._base import ROUNDING, Scope, SupResult, _prepare, _result
+from ._base import ROUNDING, Deadline, Scope, SupResult, _check_max_time, _prepare, _result
 
 __all__ = ["ArrangementOracle"]
 
@@ -56,6 +56,11 @@ class ArrangementOracle:
     ----------
     chunk : int, default=8192
         Vertices processed at once (memory about ``8 * chunk * n`` values).
+    max_time : float, optional
+        Budget in seconds, checked after each chunk. When it runs out, the
+        value is the best candidate so far and ``upper`` falls back to the
+        Lipschitz bound :math:`\frac1n\sum_i|q_i|\lVert\tilde x_i\rVert`
+        (``SupResult.exhausted`` is ``True``).
 
     Raises
     ------
@@ -81,19 +86,28 @@ class ArrangementOracle:
 
     scope = Scope.SPHERE
 
-    def __init__(self, chunk=8192):
+    def __init__(self, chunk=8192, max_time=None):
         self.chunk = check_int(chunk, "chunk", minimum=1)
+        self.max_time = _check_max_time(max_time)
 
     def __repr__(self):
-        return "ArrangementOracle()"
+        return "ArrangementOracle()" if self.max_time is None else f"ArrangementOracle(max_time={self.max_time:g})"
 
-    def candidates(self, features, q):
+    def _stars(self, features, deadline):
+        """The stars of the arrangement, stopping (``deadline.hit``) when the deadline passes."""
+        for star in arrangement_stars(features.inputs, self.chunk):
+            yield star
+            if deadline.passed():
+                deadline.hit = True
+                return
+
+    def candidates(self, features, q, deadline=None):
         """All candidate directions for ReLU features, shape ``(N, D)`` (see the class notes)."""
         features, q = _prepare(features, q)
         _check_features(features)
         weighted = q[:, None] * features.inputs / features.n_samples
         out = []
-        for star in arrangement_stars(features.inputs, self.chunk):
+        for star in self._stars(features, deadline or Deadline(None)):
             out.append(np.unique(star.vertex, axis=0))
             g = star.pattern @ weighted
             out += [g, -g]
@@ -106,10 +120,10 @@ class ArrangementOracle:
         cn = np.linalg.norm(cand, axis=1)
         return cand[cn > 0] / cn[cn > 0, None]
 
-    def _step_sup(self, features, q):
+    def _step_sup(self, features, q, deadline):
         """Largest :math:`|c_q|` over the cells (step features), with a point inside the best cell."""
         best = (-1.0, None)
-        for star in arrangement_stars(features.inputs, self.chunk):
+        for star in self._stars(features, deadline):
             vals = star.pattern @ q / features.n_samples
             j = int(np.argmax(np.abs(vals)))
             if abs(vals[j]) > best[0]:
@@ -121,16 +135,21 @@ class ArrangementOracle:
         """Exact :math:`\\sup|c_q|` over the sphere (ReLU or step, ``D`` = 2 or 3)."""
         features, q = _prepare(features, q)
         _check_features(features)
+        deadline = Deadline(self.max_time)
         if features.is_step:
-            theta, upper = self._step_sup(features, q)
+            theta, upper = self._step_sup(features, q, deadline)
             found = features.correlation(q, theta[None, :])[0]
-            slack = ROUNDING * float(np.abs(q).sum()) / features.n_samples
-            return SupResult(theta, float(abs(found)), max(upper, abs(found)) + slack,
-                             1.0 if found >= 0 else -1.0, self.scope)
-        cand = self.candidates(features, q)
+            total = float(np.abs(q).sum()) / features.n_samples
+            if deadline.hit:
+                upper = total
+            return SupResult(theta, float(abs(found)), max(upper, abs(found)) + ROUNDING * total,
+                             1.0 if found >= 0 else -1.0, self.scope, deadline.hit)
+        cand = self.candidates(features, q, deadline)
         if len(cand) == 0:  # q = 0 on every active input: c_q vanishes
             cand = np.eye(features.dim)[:1]
         values = features.correlation(q, cand, chunk=self.chunk)
         res = _result(cand, values, upper=-np.inf, scope=self.scope)
-        slack = (ROUNDING + ZERO_TOL) * features.lipschitz_scale(q)
-        return SupResult(res.argmax, res.value, res.value + slack, res.sign, self.scope)
+        lipschitz = features.lipschitz_scale(q)
+        upper = max(lipschitz, res.value) if deadline.hit else res.value
+        return SupResult(res.argmax, res.value, upper + (ROUNDING + ZERO_TOL) * lipschitz, res.sign,
+                         self.scope, deadline.hit)

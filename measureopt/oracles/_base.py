@@ -8,11 +8,12 @@ For features :math:`\varphi(\theta, x) = \sigma(\langle\theta, \tilde x\rangle)`
           c_q(\theta) = \frac1n\sum_{i=1}^n q_i\,\sigma(\langle\theta, \tilde x_i\rangle).
 """
 
+import time
 from dataclasses import dataclass
 
 import numpy as np
 
-from .._validation import check_array
+from .._validation import check_array, check_positive
 from ..features import as_features
 
 __all__ = ["SupResult", "Scope", "ROUNDING"]
@@ -55,6 +56,10 @@ class SupResult:
         Sign of :math:`c_q(\text{argmax})` (``+1.0`` or ``-1.0``).
     scope : {"grid", "sphere", "local"}
         The domain over which ``upper`` holds (see :class:`Scope`).
+    exhausted : bool
+        The oracle's budget (time or branches) ran out before the bracket
+        ``[value, upper]`` reached its tolerance: ``upper`` is still a valid
+        bound, only looser than asked.
     """
 
     argmax: np.ndarray
@@ -62,6 +67,7 @@ class SupResult:
     upper: float
     sign: float
     scope: str
+    exhausted: bool = False
 
 
 def _result(thetas, values, upper, scope):
@@ -74,6 +80,26 @@ def _result(thetas, values, upper, scope):
         sign=1.0 if values[j] >= 0 else -1.0,
         scope=scope,
     )
+
+
+class Deadline:
+    """Wall-clock budget of an oracle call: ``max_time`` seconds from creation (``None``: no limit)."""
+
+    def __init__(self, max_time):
+        self.max_time = max_time
+        self.start = time.perf_counter()
+        self.hit = False  # set by an oracle that stopped early
+
+    def elapsed(self):
+        return time.perf_counter() - self.start
+
+    def passed(self):
+        return self.max_time is not None and self.elapsed() > self.max_time
+
+
+def _check_max_time(max_time):
+    """``None`` or a positive number of seconds."""
+    return None if max_time is None else check_positive(max_time, "max_time")
 
 
 def _prepare(target, q):

@@ -3,7 +3,7 @@ r"""Certified upper bound of :math:`\sup|c_q|` over the sphere by branch-and-bou
 import numpy as np
 
 from .._validation import check_int, check_positive
-from ._base import ROUNDING, Scope, SupResult, _prepare
+from ._base import ROUNDING, Deadline, Scope, SupResult, _check_max_time, _prepare
 from ._local import LocalOracle
 
 __all__ = ["BranchAndBound"]
@@ -47,7 +47,11 @@ class BranchAndBound:
         applies.
     max_boxes : int, default=2_000_000
         Budget of boxes evaluated. When it runs out the bound is still valid
-        but looser than asked; ``SupResult.upper`` says how loose.
+        but looser than asked; ``SupResult.upper`` says how loose and
+        ``SupResult.exhausted`` is ``True``.
+    max_time : float, optional
+        Budget in seconds, checked after each round of boxes; exhausted as
+        ``max_boxes``.
     local : LocalOracle, optional
         Gives the starting lower bound; ``LocalOracle()`` by default.
     chunk : int, default=4096
@@ -63,18 +67,20 @@ class BranchAndBound:
 
     scope = Scope.SPHERE
 
-    def __init__(self, rtol=1e-8, atol=0.0, max_boxes=2_000_000, local=None, chunk=4096):
+    def __init__(self, rtol=1e-8, atol=0.0, max_boxes=2_000_000, max_time=None, local=None, chunk=4096):
         self.rtol = check_positive(rtol, "rtol", strict=False)
         self.atol = check_positive(atol, "atol", strict=False)
         if self.rtol == 0 and self.atol == 0:
             raise ValueError("BranchAndBound needs rtol > 0 or atol > 0 to terminate")
         self.max_boxes = check_int(max_boxes, "max_boxes", minimum=1)
+        self.max_time = _check_max_time(max_time)
         self.local = LocalOracle() if local is None else local
         self.chunk = check_int(chunk, "chunk", minimum=1)
         self.last_stats = {}
 
     def __repr__(self):
-        return f"BranchAndBound(rtol={self.rtol:g}, atol={self.atol:g})"
+        budget = "" if self.max_time is None else f", max_time={self.max_time:g}"
+        return f"BranchAndBound(rtol={self.rtol:g}, atol={self.atol:g}{budget})"
 
     @staticmethod
     def _initial_boxes(d):
@@ -148,17 +154,20 @@ class BranchAndBound:
     def maximize(self, features, q):
         """Certified bounds on :math:`\\sup|c_q|` over the sphere."""
         features, q = _prepare(features, q)
+        deadline = Deadline(self.max_time)
         d = features.dim
         xnorm = np.linalg.norm(features.inputs, axis=1)
         start = self.local.maximize(features, q)
         best_theta, best_value, best_sign = start.argmax, start.value, start.sign
         axis, sign, lo, width = self._initial_boxes(d)
+        # a box's parent bound holds on it too: what a box not yet evaluated is worth
+        parent = np.full(len(axis), features.lipschitz_scale(q))
         done_upper = -np.inf
         evaluated = rounds = 0
         while len(axis):
             rounds += 1
-            value = np.empty(len(axis))
-            bound = np.empty(len(axis))
+            value = np.zeros(len(axis))
+            bound = parent.copy()
             centers = self._embed(axis, sign, lo + width / 2)
             pnorm = np.linalg.norm(centers, axis=1)
             centers /= pnorm[:, None]
@@ -167,7 +176,9 @@ class BranchAndBound:
             for s in range(0, len(axis), self.chunk):
                 sl = slice(s, s + self.chunk)
                 value[sl], bound[sl] = self._bounds(features, q, centers[sl], rho[sl], xnorm)
-            evaluated += len(axis)
+                evaluated += len(value[sl])
+                if deadline.passed():
+                    break
             j = int(np.argmax(np.abs(value)))
             if abs(value[j]) > best_value:
                 best_theta, best_value = centers[j].copy(), float(abs(value[j]))
@@ -178,9 +189,10 @@ class BranchAndBound:
                 done_upper = max(done_upper, float(np.max(bound[settled])))
             keep = ~settled
             axis, sign, lo, width = axis[keep], sign[keep], lo[keep], width[keep]
-            if evaluated + 2 * len(axis) > self.max_boxes and len(axis):
+            if len(axis) and (evaluated + 2 * len(axis) > self.max_boxes or deadline.passed()):
                 done_upper = max(done_upper, float(np.max(bound[keep])))
                 break
+            parent = np.concatenate([bound[keep], bound[keep]])
             # split each remaining box in two along its longest side
             longest = np.argmax(width, axis=1)
             rows = np.arange(len(axis))
@@ -190,7 +202,9 @@ class BranchAndBound:
             lo2[rows, longest] += width[rows, longest]
             axis, sign = np.concatenate([axis, axis]), np.concatenate([sign, sign])
             lo, width = np.concatenate([lo, lo2]), np.concatenate([width, width])
-        self.last_stats = {"boxes": evaluated, "rounds": rounds, "exhausted": bool(len(axis))}
+        exhausted = bool(len(axis))
+        self.last_stats = {"boxes": evaluated, "rounds": rounds, "exhausted": exhausted,
+                           "time": deadline.elapsed()}
         slack = ROUNDING * features.lipschitz_scale(q)
         upper = max(done_upper, best_value) + slack
-        return SupResult(np.array(best_theta), float(best_value), float(upper), best_sign, self.scope)
+        return SupResult(np.array(best_theta), float(best_value), float(upper), best_sign, self.scope, exhausted)

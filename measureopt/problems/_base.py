@@ -376,7 +376,7 @@ class MeasureProblem:
         return self.dual_objective(q) - self.penalty.radius * sup_upper, 1.0
 
     # ------------------------------------------------------------ oracles and gaps
-    def default_oracle(self, measure=None):
+    def default_oracle(self, measure=None, max_time=None):
         """The oracle :meth:`duality_gap` uses when none is given: a certified one.
 
         :func:`~measureopt.oracles.certified_oracle`: the exact
@@ -385,9 +385,9 @@ class MeasureProblem:
         :class:`~measureopt.oracles.BranchAndBound` otherwise. Its upper
         bound holds on the whole sphere, so the gap certifies the continuous
         problem. ``measure`` is accepted for symmetry with :meth:`grid_oracle`
-        and not used.
+        and not used; ``max_time`` is the oracle's budget in seconds.
         """
-        return certified_oracle(self.features)
+        return certified_oracle(self.features, max_time=max_time)
 
     def grid_oracle(self, measure=None, size=DEFAULT_ORACLE_GRID_SIZE):
         """A :class:`~measureopt.oracles.GridOracle` on ``sphere_grid(D, size, seed=0)`` plus the support of ``measure``.
@@ -400,7 +400,7 @@ class MeasureProblem:
             grid = np.concatenate([grid, measure.support])
         return GridOracle(grid)
 
-    def dual_certificate(self, measure, oracle=None):
+    def dual_certificate(self, measure, oracle=None, max_time=60.0):
         r"""Primal-dual pair for ``measure`` and the gap it certifies (see :class:`MeasureProblem` notes).
 
         Parameters
@@ -410,6 +410,11 @@ class MeasureProblem:
         oracle : object with ``maximize(features, q)``, optional
             A sup-oracle from :mod:`measureopt.oracles`. Defaults to
             :meth:`default_oracle`, a certified one (continuous problem).
+        max_time : float or None, default=60.0
+            Budget in seconds of the default oracle (``None``: no limit; a
+            given ``oracle`` keeps its own budget). When it runs out the gap
+            is still a valid bound, not a tight one, and
+            ``DualityGap.exhausted`` says so.
 
         Returns
         -------
@@ -418,7 +423,7 @@ class MeasureProblem:
         """
         self.check_measure(measure)
         if oracle is None:
-            oracle = self.default_oracle(measure)
+            oracle = self.default_oracle(measure, max_time=max_time)
         if not callable(getattr(oracle, "maximize", None)):
             raise TypeError(
                 f"oracle must have a maximize(problem, q) method; got {type(oracle).__name__}"
@@ -439,9 +444,10 @@ class MeasureProblem:
             argmax=found.argmax,
             scope=found.scope,
             sign=found.sign,
+            exhausted=bool(getattr(found, "exhausted", False)),
         )
 
-    def duality_gap(self, measure, oracle=None):
+    def duality_gap(self, measure, oracle=None, max_time=60.0):
         r"""Certified duality gap of the continuous problem, :math:`\ge J(\nu) - J^\star`.
 
         With the default (certified) oracle the dual point of
@@ -458,6 +464,10 @@ class MeasureProblem:
         ----------
         measure : DiscreteMeasure
         oracle : object with ``maximize(features, q)``, optional
+        max_time : float or None, default=60.0
+            Budget in seconds of the default oracle: when it runs out the
+            gap is still a valid upper bound on :math:`J(\nu) - J^\star`,
+            only looser (:meth:`dual_certificate` says whether it did).
 
         Returns
         -------
@@ -465,7 +475,7 @@ class MeasureProblem:
             Nonnegative up to rounding when the oracle's scope contains the
             support of ``measure``.
         """
-        return self.dual_certificate(measure, oracle).gap
+        return self.dual_certificate(measure, oracle, max_time=max_time).gap
 
     def grid_duality_gap(self, measure, size=DEFAULT_ORACLE_GRID_SIZE):
         r"""Gridded duality gap: certifies the problem restricted to a grid.

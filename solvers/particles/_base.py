@@ -97,12 +97,14 @@ class ParticleSolver(Solver):
         Checkpoint to continue from; the continued run follows the same
         trajectory as an uninterrupted one.
     certify : bool, default=True
-        Compute the final duality gap with ``certificate_oracle``. In
-        :math:`d \ge 4` the certified oracle (branch and bound) can take
-        tens of seconds; pass a grid oracle or ``certify=False`` (then
-        ``dual_gap`` is ``nan``) for quick runs.
+        Compute the final duality gap with ``certificate_oracle``. The
+        default oracle has a budget of the solve's own time or 10 s,
+        whichever is larger: past it the gap is a valid bound but not a
+        tight one (``stats["gap_exhausted"]``, and the message says so).
+        Pass a grid oracle or ``certify=False`` (then ``dual_gap`` is
+        ``nan``) for quick runs.
     certificate_oracle : object with ``maximize(problem, q)``, optional
-        The problem's certified oracle by default.
+        The problem's certified oracle (with the budget above) by default.
     monitor_oracle : object with ``maximize(problem, q)``, optional
         Oracle of the in-run gap estimate; ``LocalOracle(grid=1000,
         n_starts=2)`` by default.
@@ -330,7 +332,8 @@ class ParticleSolver(Solver):
             run.a, run.W, run.state, run.iteration = a, W, state, k
             run.elapsed = time.perf_counter() - start
             self._save(run, gen_state)
-        return self._finish(problem, model, a, W, k, status, reason, message, run.history, cert_oracle)
+        return self._finish(problem, model, a, W, k, status, reason, message, run.history, cert_oracle,
+                            solve_time=time.perf_counter() - start)
 
     def _check(self, problem, model, a, W, objective, run, monitor):
         """Stopping tests every ``check_every`` iterations: the gap estimate, then the objective change."""
@@ -344,16 +347,17 @@ class ParticleSolver(Solver):
         run.last_check = objective
         return False, None
 
-    def _finish(self, problem, model, a, W, k, status, reason, message, history, cert_oracle):
+    def _finish(self, problem, model, a, W, k, status, reason, message, history, cert_oracle, solve_time):
         import torch
 
         measure = self._measure(model, a, W)
         full = model.terms(a, W)
         network_objective = float(full.loss + model.penalty(a, full.norms))
-        gap, scope, sup_eta, rel = np.nan, "none", np.nan, np.nan
+        gap, scope, sup_eta, rel, exhausted = np.nan, "none", np.nan, np.nan, False
         if self.certify:
-            cert = problem.dual_certificate(measure, cert_oracle)
-            gap, scope, sup_eta, rel = cert.gap, cert.scope, cert.sup_eta, cert.relative_gap
+            # the default certificate costs at most the solve's time, or 10 s
+            cert = problem.dual_certificate(measure, cert_oracle, max_time=max(10.0, solve_time))
+            gap, scope, sup_eta, rel, exhausted = cert.gap, cert.scope, cert.sup_eta, cert.relative_gap, cert.exhausted
         if status is not Status.NUMERICAL_ERROR:
             certified = self.tol is not None and rel <= self.tol
             if certified:
@@ -379,5 +383,6 @@ class ParticleSolver(Solver):
             "stop_reason": reason or ("numerical_error" if status is Status.NUMERICAL_ERROR else "max_iter"),
         }
         return Outcome(measure=measure, status=status, n_iter=k, dual_gap=gap, message=message,
+                       gap_exhausted=exhausted,
                        history={key: np.asarray(v, dtype=float) for key, v in history.items()},
                        stats=stats)
