@@ -167,7 +167,7 @@ def test_budget_exhausted_bound_is_valid_and_flagged():
                    mo.ArrangementOracle(chunk=1, max_time=1e-9)):
         for _ in range(5):
             mu = mo.DiscreteMeasure(rng.normal(scale=0.5, size=3), mo.sample_sphere(3, 3, seed=rng))
-            cert = prob.dual_certificate(mu, oracle)
+            cert = prob.dual_certificate(mu, oracle, tol=0.0, precision=0.0)  # ask for the exact sup
             assert cert.exhausted
             assert cert.gap >= prob.objective(mu) - optimum - 1e-12
             lo, hi = cert.bracket
@@ -180,10 +180,49 @@ def test_budget_exhausted_bound_is_valid_and_flagged():
     prob = mo.BLASSO(big.X, big.y, reg=1e-3)
     mu = mo.DiscreteMeasure(rng.normal(size=10), mo.sample_sphere(20, 10, seed=rng))
     start = time.perf_counter()
-    cert = prob.dual_certificate(mu, max_time=0.5)
+    cert = prob.dual_certificate(mu, max_time=0.5, precision=0.0)
     assert time.perf_counter() - start < 10.0
     assert cert.exhausted and cert.sup_eta_upper >= cert.sup_eta
     q = prob.residual(mu)
     assert cert.sup_eta_upper * prob.reg >= mo.LocalOracle().maximize(prob, q).value
     with pytest.raises(ValueError, match="max_time"):
         mo.BranchAndBound(max_time=-1.0)
+
+
+@pytest.mark.parametrize("n_enumerate", [0, 2, 6])
+def test_relu_cap_bound_is_sound_on_sampled_caps(n_enumerate):
+    """Per cap: the enumerated/secant bound is above c_q at every sampled point of the cap, both signs."""
+    from measureopt.oracles._branch_and_bound import _relu_cap_bounds
+
+    rng = np.random.default_rng(n_enumerate)
+    for d, n in ((3, 30), (5, 60)):
+        X = rng.standard_normal((n, d))
+        X[0] = 0.0  # a zero row
+        X[1] = -2.0 * X[2]  # an antipodal pair
+        xnorm = np.linalg.norm(X, axis=1)
+        for q in (rng.standard_normal(n), np.abs(rng.standard_normal(n)), -np.abs(rng.standard_normal(n))):
+            centers = mo.sample_sphere(d, 200, seed=rng)
+            rho = rng.uniform(0.01, 1.0, 200)
+            value, bound = _relu_cap_bounds(X, q, centers, rho, xnorm, n_enumerate)
+            np.testing.assert_allclose(value, np.maximum(centers @ X.T, 0) @ q / n, rtol=1e-12, atol=1e-15)
+            # points of each cap: geodesics from the centre, uniform angle up to rho
+            tang = mo.tangent_project(np.repeat(centers, 300, axis=0), rng.standard_normal((200 * 300, d)))
+            tang /= np.linalg.norm(tang, axis=1, keepdims=True)
+            angle = np.repeat(rho, 300) * rng.uniform(0, 1, 200 * 300) ** (1 / (d - 1))
+            pts = np.cos(angle)[:, None] * np.repeat(centers, 300, axis=0) + np.sin(angle)[:, None] * tang
+            sampled = np.abs(np.maximum(pts @ X.T, 0) @ q / n).reshape(200, 300).max(axis=1)
+            assert np.all(sampled <= bound + 1e-12)
+
+
+def test_branch_and_bound_sound_on_one_signed_residuals():
+    """One-signed q (the near-optimal case) and mixed q: the bound holds against the exact sup (d = 3)."""
+    rng = np.random.default_rng(3)
+    data = mo.teacher_student(n=40, d=3, m=2, seed=2)
+    prob = mo.BLASSO(data.X, data.y, reg=1e-3)
+    for q in (np.abs(rng.standard_normal(40)), rng.standard_normal(40), -np.abs(rng.standard_normal(40)) + 0.1):
+        exact = mo.ArrangementOracle().maximize(prob, q)
+        for ne in (0, 4):
+            bb = mo.BranchAndBound(rtol=1e-7, n_enumerate=ne).maximize(prob, q)
+            assert bb.upper >= exact.value
+            assert bb.value <= exact.upper
+            np.testing.assert_allclose(bb.upper, exact.value, rtol=2e-7)

@@ -9,6 +9,119 @@ from ._local import LocalOracle
 __all__ = ["BranchAndBound"]
 
 
+def _cap_linear_max(G, centers, cos_rho, sin_rho):
+    r""":math:`\max_{\theta\in\text{cap}}\langle\theta, G\rangle = \lVert G\rVert\cos(\max(0, \angle(c, G) - \rho))`, batched.
+
+    ``G`` has shape (B, ..., D) and ``centers`` (B, D); the caps' radii are
+    given by their cosines and sines, shape (B,).
+    """
+    extra = (slice(None),) + (None,) * (G.ndim - 2)
+    g = np.linalg.norm(G, axis=-1)
+    cos_a = np.einsum("b...d,bd->b...", G, centers) / np.where(g > 0, g, 1.0)
+    cos_a = np.clip(cos_a, -1.0, 1.0)
+    cr, sr = cos_rho[extra], sin_rho[extra]
+    inside = cos_a >= cr  # the direction of G lies in the cap
+    return np.where(inside, g, g * (cos_a * cr + np.sqrt(1.0 - cos_a**2) * sr))
+
+
+def _sign_patterns(k):
+    """All 0/1 vectors of length ``k``, shape (2**k, k); bit j of row r is ``(r >> j) & 1``."""
+    r = np.arange(2**k)
+    return ((r[:, None] >> np.arange(k)[None, :]) & 1).astype(float)
+
+
+def _relu_cap_bounds(X, q, centers, rho, xnorm, n_enumerate):
+    r"""Value at the cap centres and upper bound of :math:`|c_q|` on the caps, ReLU features.
+
+    On a cap of radius :math:`\rho` each :math:`u_i = \langle\theta, x_i\rangle`
+    lies in :math:`[\ell_i, h_i]`; term :math:`i` crosses its kink iff
+    :math:`|u_i(c)| < \lVert x_i\rVert\sin\rho`. Terms with :math:`\ell_i
+    \ge 0` are linear, terms with :math:`h_i \le 0` vanish. Of the crossing
+    terms, the ``n_enumerate`` with the widest :math:`|q_i|(h_i - \ell_i)`
+    are enumerated: :math:`q_i(u)_+ = \max_{\sigma\in\{0,1\}} \sigma q_iu`
+    when :math:`q_i > 0` and :math:`\min_\sigma \sigma q_iu` when
+    :math:`q_i < 0`, so
+
+    .. math:: \max_{\text{cap}} c_q \le \min_{\sigma_N}\max_{\sigma_P}
+              \max_{\text{cap}}\langle\theta, G_\sigma\rangle + b,
+
+    exact in the convex (:math:`q_i > 0`) terms since maxima commute. The
+    other crossing terms are bounded by their secant (:math:`q_i > 0`) or
+    the tangent at the centre (:math:`q_i < 0`). Crossing terms are handled
+    as a sparse list, the others with one matrix product.
+    """
+    from scipy import sparse
+
+    B, n = len(centers), X.shape[0]
+    u = centers @ X.T
+    value = np.maximum(u, 0.0) @ q / n
+    rho = np.minimum(rho, np.pi)
+    cr, sr = np.cos(rho), np.sin(rho)
+    edge = xnorm * np.where(rho < np.pi / 2, sr, 1.0)[:, None]  # |u| below this: the cap crosses the kink
+    active = u >= edge
+    cross = (np.abs(u) < edge) & (xnorm > 0)
+    G_active = (active.astype(float) @ (q[:, None] * X)) / n
+    r, i = np.nonzero(cross)
+    uu, xi, qi = u[r, i], xnorm[i], q[i]
+    w = np.sqrt(np.maximum(xi**2 - uu**2, 0.0))
+    hi = np.where(uu >= xi * cr[r], xi, uu * cr[r] + w * sr[r])
+    lo = np.where(uu <= -xi * cr[r], -xi, uu * cr[r] - w * sr[r])
+    width = np.maximum(hi - lo, np.finfo(float).tiny)
+    secant, offset = hi / width, -hi * lo / width  # relu(u) <= secant * u + offset on [lo, hi]
+    # rank the crossing terms of each box by width; the first k are enumerated
+    weight = np.abs(qi) * width
+    # one float sort: the box index, then decreasing weight within a box (r is already sorted)
+    order = np.argsort(r + (1.0 - weight / (1.000001 * weight.max(initial=0.0) + np.finfo(float).tiny)))
+    r, i, uu, qi, secant, offset = r[order], i[order], uu[order], qi[order], secant[order], offset[order]
+    count = np.bincount(r, minlength=B)
+    start = np.concatenate([[0], np.cumsum(count)[:-1]])
+    rank = np.arange(len(r)) - start[r]
+    k_all = np.minimum(count, n_enumerate)
+    listed = rank < k_all[r]
+    on_center = (uu > 0).astype(float)
+    bounds = []
+    for s in (1.0, -1.0):
+        qs = s * qi
+        convex = qs > 0
+        coef = np.where(convex, qs * secant, qs * on_center)
+        const = np.where(convex, qs * offset, 0.0)
+        rest = ~listed
+        M = sparse.csr_matrix((coef[rest], (r[rest], i[rest])), shape=(B, n))
+        G0 = s * G_active + (M @ X) / n
+        b = np.bincount(r[rest], weights=const[rest], minlength=B) / n
+        bound = np.empty(B)
+        for k in np.unique(k_all):
+            sel = np.flatnonzero(k_all == k)
+            if k == 0:
+                lin = _cap_linear_max(G0[sel], centers[sel], cr[sel], sr[sel])
+            else:
+                pos = start[sel][:, None] + np.arange(k)[None, :]  # the listed entries of these boxes
+                V = qs[pos][..., None] * X[i[pos]] / n  # (m, k, D)
+                G = G0[sel][:, None, :] + np.einsum("pk,mkd->mpd", _sign_patterns(k), V)
+                lin = _minimax_over_bits(_cap_linear_max(G, centers[sel], cr[sel], sr[sel]), convex[pos])
+            bound[sel] = b[sel] + lin
+        bounds.append(bound)
+    return value, np.maximum(*bounds)
+
+
+def _minimax_over_bits(vals, maximize):
+    """Max over the bits flagged in ``maximize`` (per row), then min over the others; ``vals`` is (m, 2**k)."""
+    m, size = vals.shape
+    k = maximize.shape[1]
+    out = vals.copy()
+    for flag, op in ((True, np.maximum), (False, np.minimum)):
+        for j in range(k):
+            rows = maximize[:, j] == flag
+            if not rows.any():
+                continue
+            block = out[rows].reshape(-1, size >> (j + 1), 2, 1 << j)
+            both = op(block[:, :, 0, :], block[:, :, 1, :])
+            block[:, :, 0, :] = both
+            block[:, :, 1, :] = both
+            out[rows] = block.reshape(-1, size)
+    return out[:, 0]
+
+
 class BranchAndBound:
     r"""Certified upper bound on :math:`\sup|c_q|` over the sphere, any ``d``.
 
@@ -35,8 +148,12 @@ class BranchAndBound:
 
     For ReLU the first case is exact (:math:`M_i = 0`), so the bound's slack
     is :math:`O(\rho)` times the few hyperplanes crossing the cap, i.e.
-    :math:`O(\rho^2)`. A box is discarded when its bound is at most the best
-    value found plus ``rtol`` times it; the others are split.
+    :math:`O(\rho^2)`; moreover the ``n_enumerate`` widest crossing terms
+    are enumerated (:math:`q_i(u)_+ = \max_{\sigma\in\{0,1\}}\sigma q_iu`
+    for :math:`q_i > 0`, a minimum for :math:`q_i < 0`), which is exact in
+    the convex terms because maxima commute. A box is discarded when its
+    bound is at most the best value found plus ``rtol`` times it, or the
+    caller's ``enough`` level (:meth:`maximize`); the others are split.
 
     Parameters
     ----------
@@ -50,8 +167,12 @@ class BranchAndBound:
         but looser than asked; ``SupResult.upper`` says how loose and
         ``SupResult.exhausted`` is ``True``.
     max_time : float, optional
-        Budget in seconds, checked after each round of boxes; exhausted as
+        Budget in seconds, checked after each batch of boxes; exhausted as
         ``max_boxes``.
+    n_enumerate : int, default=4
+        ReLU only: per box, the crossing terms enumerated exactly (their
+        :math:`2^k` sign patterns) instead of bounded by a secant or a
+        tangent; ``0`` gives the generic bound.
     local : LocalOracle, optional
         Gives the starting lower bound; ``LocalOracle()`` by default.
     chunk : int, default=4096
@@ -66,14 +187,20 @@ class BranchAndBound:
     """
 
     scope = Scope.SPHERE
+    #: :meth:`maximize` takes ``enough`` (a caller's target): see there.
+    adaptive = True
 
-    def __init__(self, rtol=1e-8, atol=0.0, max_boxes=2_000_000, max_time=None, local=None, chunk=4096):
+    def __init__(self, rtol=1e-8, atol=0.0, max_boxes=2_000_000, max_time=None, n_enumerate=4, local=None,
+                 chunk=4096):
         self.rtol = check_positive(rtol, "rtol", strict=False)
         self.atol = check_positive(atol, "atol", strict=False)
         if self.rtol == 0 and self.atol == 0:
             raise ValueError("BranchAndBound needs rtol > 0 or atol > 0 to terminate")
         self.max_boxes = check_int(max_boxes, "max_boxes", minimum=1)
         self.max_time = _check_max_time(max_time)
+        self.n_enumerate = check_int(n_enumerate, "n_enumerate", minimum=0)
+        if self.n_enumerate > 12:
+            raise ValueError(f"n_enumerate must be at most 12 (2**n_enumerate patterns per box); got {n_enumerate}")
         self.local = LocalOracle() if local is None else local
         self.chunk = check_int(chunk, "chunk", minimum=1)
         self.last_stats = {}
@@ -136,6 +263,9 @@ class BranchAndBound:
 
     def _bounds(self, features, q, centers, rho, xnorm):
         """Value at the cap centres and upper bound of :math:`|c_q|` on the caps."""
+        if features.is_relu:
+            value, bound = _relu_cap_bounds(features.inputs, q, centers, rho, xnorm, self.n_enumerate)
+            return value, np.where(np.isnan(bound), np.inf, bound)
         act = features.activation
         u = centers @ features.inputs.T  # (k, n)
         value = act(u) @ q / features.n_samples
@@ -151,8 +281,19 @@ class BranchAndBound:
         bound = np.maximum(upper, upper_neg)
         return value, np.where(np.isnan(bound), np.inf, bound)  # never settle on a NaN
 
-    def maximize(self, features, q):
-        """Certified bounds on :math:`\\sup|c_q|` over the sphere."""
+    def maximize(self, features, q, enough=None):
+        """Certified bounds on :math:`\\sup|c_q|` over the sphere.
+
+        Parameters
+        ----------
+        features : Features or measure problem
+        q : ndarray, shape (n,)
+        enough : callable, optional
+            ``enough(value) -> level``: an upper bound at or below ``level``
+            is all the caller needs once the best value found is ``value``
+            (e.g. it already certifies the caller's gap). Boxes whose bound
+            is below it settle at once; the bound stays valid.
+        """
         features, q = _prepare(features, q)
         deadline = Deadline(self.max_time)
         d = features.dim
@@ -161,7 +302,9 @@ class BranchAndBound:
         best_theta, best_value, best_sign = start.argmax, start.value, start.sign
         axis, sign, lo, width = self._initial_boxes(d)
         # a box's parent bound holds on it too: what a box not yet evaluated is worth
-        parent = np.full(len(axis), features.lipschitz_scale(q))
+        act = features.activation
+        parent = np.full(len(axis), float(np.abs(q) @ np.maximum(np.abs(act(xnorm)), np.abs(act(-xnorm))))
+                         / features.n_samples)
         done_upper = -np.inf
         evaluated = rounds = 0
         while len(axis):
@@ -184,6 +327,8 @@ class BranchAndBound:
                 best_theta, best_value = centers[j].copy(), float(abs(value[j]))
                 best_sign = 1.0 if value[j] >= 0 else -1.0
             threshold = best_value + max(self.atol, self.rtol * best_value)
+            if enough is not None:
+                threshold = max(threshold, float(enough(best_value)))
             settled = bound <= threshold
             if np.any(settled):
                 done_upper = max(done_upper, float(np.max(bound[settled])))

@@ -400,7 +400,7 @@ class MeasureProblem:
             grid = np.concatenate([grid, measure.support])
         return GridOracle(grid)
 
-    def dual_certificate(self, measure, oracle=None, max_time=60.0):
+    def dual_certificate(self, measure, oracle=None, max_time=60.0, tol=1e-7, precision=1e-2):
         r"""Primal-dual pair for ``measure`` and the gap it certifies (see :class:`MeasureProblem` notes).
 
         Parameters
@@ -415,6 +415,14 @@ class MeasureProblem:
             given ``oracle`` keeps its own budget). When it runs out the gap
             is still a valid bound, not a tight one, and
             ``DualityGap.exhausted`` says so.
+        tol : float, default=1e-7
+        precision : float, default=1e-2
+            What is enough, for oracles that can stop early
+            (:class:`~measureopt.oracles.BranchAndBound`): a certified
+            relative gap at most ``tol``, or a certified gap within
+            ``precision`` (relative) of the gap at the best direction found.
+            Either way the gap returned is valid; these only say when the
+            oracle may stop tightening it.
 
         Returns
         -------
@@ -431,7 +439,10 @@ class MeasureProblem:
         pred = self.predict(measure)
         q = self.dual_vector(prediction=pred)
         primal = float(self.data_fit(pred) + self.penalty.value(measure.total_variation))
-        found = oracle.maximize(self.features, q)
+        if getattr(oracle, "adaptive", False):
+            found = oracle.maximize(self.features, q, enough=self._enough(q, primal, tol, precision))
+        else:
+            found = oracle.maximize(self.features, q)
         scale_eta = self.penalty.certificate_scale
         dual, scale = self.dual_bound(q, found.upper)
         return DualityGap(
@@ -447,7 +458,36 @@ class MeasureProblem:
             exhausted=bool(getattr(found, "exhausted", False)),
         )
 
-    def duality_gap(self, measure, oracle=None, max_time=60.0):
+    def _enough(self, q, primal, tol, precision):
+        r"""``enough(value) -> level`` for :meth:`dual_certificate`: the largest sup bound that is enough.
+
+        The gap :math:`\text{gap}(s) = J - \text{dual\_bound}(q, s)` grows
+        with the bound :math:`s` on :math:`\sup|c_q|`; the level is the
+        largest :math:`s` with :math:`\text{gap}(s) \le \max(\text{tol}\,|J|,
+        (1 + \text{precision})\,\text{gap}(\text{value}))`, by bisection.
+        """
+        tol = check_positive(tol, "tol", strict=False)
+        precision = check_positive(precision, "precision", strict=False)
+
+        def gap(s):
+            return primal - self.dual_bound(q, s)[0]
+
+        def enough(value):
+            value = max(float(value), np.finfo(float).tiny)
+            target = max(tol * abs(primal), (1.0 + precision) * gap(value))
+            lo, hi = value, 2.0 * value
+            while gap(hi) <= target:
+                lo, hi = hi, 2.0 * hi
+                if hi > 1e12 * value:
+                    return hi
+            for _ in range(60):
+                mid = 0.5 * (lo + hi)
+                lo, hi = (mid, hi) if gap(mid) <= target else (lo, mid)
+            return lo
+
+        return enough
+
+    def duality_gap(self, measure, oracle=None, max_time=60.0, tol=1e-7, precision=1e-2):
         r"""Certified duality gap of the continuous problem, :math:`\ge J(\nu) - J^\star`.
 
         With the default (certified) oracle the dual point of
@@ -468,6 +508,8 @@ class MeasureProblem:
             Budget in seconds of the default oracle: when it runs out the
             gap is still a valid upper bound on :math:`J(\nu) - J^\star`,
             only looser (:meth:`dual_certificate` says whether it did).
+        tol, precision : float
+            When the oracle may stop tightening (:meth:`dual_certificate`).
 
         Returns
         -------
@@ -475,7 +517,7 @@ class MeasureProblem:
             Nonnegative up to rounding when the oracle's scope contains the
             support of ``measure``.
         """
-        return self.dual_certificate(measure, oracle, max_time=max_time).gap
+        return self.dual_certificate(measure, oracle, max_time=max_time, tol=tol, precision=precision).gap
 
     def grid_duality_gap(self, measure, size=DEFAULT_ORACLE_GRID_SIZE):
         r"""Gridded duality gap: certifies the problem restricted to a grid.
