@@ -354,6 +354,7 @@ class ParticleSolver(Solver):
         full = model.terms(a, W)
         network_objective = float(full.loss + model.penalty(a, full.norms))
         gap, scope, sup_eta, rel, exhausted = np.nan, "none", np.nan, np.nan, False
+        tick = time.perf_counter()
         if self.certify:
             # the default certificate costs at most the solve's time, or 10 s
             cert = problem.dual_certificate(measure, cert_oracle, max_time=max(10.0, solve_time))
@@ -380,6 +381,7 @@ class ParticleSolver(Solver):
             "a": a.detach().cpu().double().numpy(), "W": W.detach().cpu().double().numpy(),
             "scale": model.scale, "degree": model.degree, "width": self.width,
             "device": str(torch.device(self.device)), "dtype": str(self.dtype),
+            "certificate_time": time.perf_counter() - tick,
             "stop_reason": reason or ("numerical_error" if status is Status.NUMERICAL_ERROR else "max_iter"),
         }
         return Outcome(measure=measure, status=status, n_iter=k, dual_gap=gap, message=message,

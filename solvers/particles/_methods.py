@@ -63,6 +63,33 @@ class NormDependentGD(ParticleSolver):
         ``batch_size``, ``init``, ``random_state``, ``device``, ``dtype``,
         ``callback``, ``checkpoint``, ``resume``, ``verbose``, ...).
 
+    Notes
+    -----
+    In the measure representation :math:`r_j = a_j\lVert w_j\rVert`,
+    :math:`\theta_j = w_j/\lVert w_j\rVert`, with :math:`G` the first
+    variation of :math:`J` (:math:`G(\theta_j) = c(\theta_j) +
+    \lambda\operatorname{sgn}(a_j)`), one step of eq. (11) is, to first order
+    in :math:`\alpha`,
+
+    .. math::
+
+        r_{j,k+1} = r_{j,k}\bigl(1 - \alpha\operatorname{sgn}(r_{j,k})G(\theta_{j,k})\bigr),
+        \qquad
+        \theta_{j,k+1} = \theta_{j,k} - \alpha\frac{a_{j,k}^2}{a_{j,k}^2 +
+        \lVert w_{j,k}\rVert^2}\operatorname{sgn}(a_{j,k})\operatorname{grad}c(\theta_{j,k}),
+
+    a mirror step on the masses and a position step scaled by the balance;
+    the L1 flow conserves :math:`a_j^2 - \lVert w_j\rVert^2` (:math:`\approx
+    -1` from the initialization above). Particles whose mass stays small
+    therefore do not move, and atoms of the optimum far from every initial
+    particle are reached only by mass growing elsewhere. In the Fig. 2
+    setting (``benchmarks/norm_dependent_gd.py``: :math:`d = m = 5`,
+    :math:`n = 100`, :math:`\lambda = 10^{-3}`, :math:`M = 100`) the
+    objective levels off near :math:`1.5\cdot 10^{-3}` relative to
+    :math:`J^\star` for every stable :math:`\alpha`;
+    :class:`ConicParticleGD` moves positions at a rate that does not depend
+    on the mass.
+
     References
     ----------
     S. Akiyama and T. Suzuki. On learnability via gradient method for two-layer
