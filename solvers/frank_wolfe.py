@@ -11,11 +11,13 @@ per iteration, found by the linear minimization oracle (LMO)
 (:class:`~measureopt.problems.MeasureProblem`): any loss, either form.
 """
 
+import importlib.util
 import time
 
 import numpy as np
 
 from measureopt._validation import check_int, check_positive
+from measureopt.exceptions import IncompatibleSolverError, SolverNotInstalledError
 from measureopt.measures import DiscreteMeasure
 from measureopt.oracles import BranchAndBound, GridOracle, LocalOracle, Scope, SupResult, certified_oracle
 
@@ -23,10 +25,18 @@ from ._base import Outcome, Solver
 from ._loop import History, progress
 from ._result import Status
 from ._weights import fit_weights
+from .backends import available_backends
+from .exact_relu import PATTERN_LOSSES, adjacent_patterns, solve_patterns
 
 __all__ = ["FrankWolfe", "SlidingFrankWolfe"]
 
 _STEPS = ("line_search", "open_loop")
+_SLIDES = ("auto", "patterns", "smooth", "both")
+
+
+def _patterns_available():
+    """bool: CVXPY and Clarabel, which solve the pattern programs, are installed (checked without importing)."""
+    return importlib.util.find_spec("cvxpy") is not None and "CLARABEL" in available_backends()
 
 
 class _ConditionalGradient(Solver):
@@ -78,6 +88,10 @@ class _ConditionalGradient(Solver):
         c = problem.penalty.certificate_scale
         return SupResult(cert.argmax, cert.sup_eta * c, cert.sup_eta_upper * c, cert.sign, cert.scope)
 
+    def _certify(self, problem, measure, cert_oracle):
+        """The certificate, telling an adaptive oracle that a relative gap of ``tol / 2`` is enough."""
+        return problem.dual_certificate(measure, oracle=cert_oracle, tol=self.tol / 2, precision=1e-2)
+
     @staticmethod
     def _outcome(measure, status, n_iter, cert, message, hist, lmo, cert_oracle, **stats):
         if not message:
@@ -85,7 +99,7 @@ class _ConditionalGradient(Solver):
             message = f"{n_iter} iterations; {kind} relative gap {cert.relative_gap:.2e} ({cert.scope})"
         return Outcome(
             measure=measure, status=status, n_iter=n_iter, dual_gap=cert.gap, message=message,
-            gap_scope=cert.scope,
+            gap_scope=cert.scope, gap_exhausted=cert.exhausted,
             history={key: np.asarray(v, dtype=float) for key, v in hist.items()},
             stats={"gap_scope": cert.scope, "sup_eta": cert.sup_eta, "sup_eta_upper": cert.sup_eta_upper,
                    "oracle": repr(lmo), "certificate_oracle": repr(cert_oracle), **stats},
@@ -198,7 +212,7 @@ class FrankWolfe(_ConditionalGradient):
             vertex = problem.vertex(found)
             n_atoms, stop = len(weights), None
             if estimate <= self.tol * primal:
-                cert = problem.dual_certificate(DiscreteMeasure(weights, support), oracle=cert_oracle)
+                cert = self._certify(problem, DiscreteMeasure(weights, support), cert_oracle)
                 better = self._from_certificate(problem, cert)
                 if cert.relative_gap <= self.tol:
                     stop = Status.OPTIMAL
@@ -226,7 +240,7 @@ class FrankWolfe(_ConditionalGradient):
         bar.close()
         measure = DiscreteMeasure(weights, support)
         if cert is None or status is not Status.OPTIMAL:
-            cert = problem.dual_certificate(measure, oracle=cert_oracle)
+            cert = self._certify(problem, measure, cert_oracle)
             if status is Status.MAX_ITER and cert.relative_gap <= self.tol:
                 status = Status.OPTIMAL
         return self._outcome(measure, status, k, cert, message, hist.arrays(), lmo, cert_oracle, bound_M=M)
@@ -313,12 +327,48 @@ class SlidingFrankWolfe(_ConditionalGradient):
        of all atoms exactly (:mod:`solvers._weights`: LASSO for the squared
        loss, FISTA and a Newton polish otherwise; on the :math:`\ell_1` ball
        for the constrained form).
-    3. **Sliding**: penalized form, jointly descend :math:`J` in the
-       weights :math:`r_j = s_j a_j` (signs fixed, :math:`a_j \ge 0`) and the
-       positions; constrained form, descend the positions with the weights
-       fixed (the next corrective step re-solves them on the ball). Positions
-       are written :math:`\theta_j = z_j/\lVert z_j\rVert` so that every
-       iterate is on the sphere (the projection retraction); L-BFGS-B.
+    3. **Sliding**, one of two kinds, or both in turn (``slide``):
+
+       * ``"smooth"``: penalized form, jointly descend :math:`J` in the
+         weights :math:`r_j = s_j a_j` (signs fixed, :math:`a_j \ge 0`) and the
+         positions; constrained form, descend the positions with the weights
+         fixed (the next corrective step re-solves them on the ball).
+         Positions are written :math:`\theta_j = z_j/\lVert z_j\rVert` so
+         that every iterate is on the sphere (the projection retraction);
+         L-BFGS-B.
+       * ``"patterns"`` (ReLU features): the exact optimum over the closed
+         cells of the current atoms. With :math:`\mathcal P` the activation
+         patterns :math:`D_p = \operatorname{diag}(\mathbb{1}\{X\theta > 0\})`
+         of the atoms and of :math:`\theta^\star` (for an atom on hyperplanes
+         :math:`x_i^\perp`, the patterns of every cell around it:
+         :func:`~solvers.exact_relu.adjacent_patterns`), solve the convex
+         program of Pilanci & Ergen restricted to :math:`\mathcal P`
+         (:func:`~solvers.exact_relu.pattern_program`),
+
+         .. math::
+
+             \min_{u_p, u'_p\in K_p}\ \frac1n\sum_i\ell\Bigl(\Bigl[\sum_{p\in\mathcal P}
+             D_pX(u_p - u'_p)\Bigr]_i, y_i\Bigr) + \lambda\sum_{p\in\mathcal P}
+             \bigl(\lVert u_p\rVert + \lVert u'_p\rVert\bigr),
+             \qquad K_p = \{u: (2D_p - I)Xu \ge 0\}
+
+         (the constraint :math:`\sum_p(\lVert u_p\rVert + \lVert u'_p\rVert)
+         \le \delta` in the constrained form), whose value is
+         :math:`\min\{J(\nu): \operatorname{supp}\nu\subset\bigcup_{p\in\mathcal P}K_p\}`;
+         the atoms are :math:`u_p/\lVert u_p\rVert` with weight
+         :math:`\lVert u_p\rVert` and :math:`u'_p/\lVert u'_p\rVert` with
+         weight :math:`-\lVert u'_p\rVert`. The smooth slide stalls at the
+         kinks :math:`\langle\theta, x_i\rangle = 0` of ReLU features; this
+         step is exact through them. At its solution :math:`|c_q| \le
+         \lambda` on every cell of :math:`\mathcal P` (penalized form;
+         :math:`|c_q| \le \max|c_q|` over the support in the constrained
+         one), so a direction the
+         oracle finds above :math:`\lambda` lies in a new cell and the value
+         strictly decreases: no pattern set repeats, and with a certified
+         oracle the method stops after finitely many iterations (with or
+         without a smooth slide before the program, which never raises
+         :math:`J`).
+
     4. **Prune and merge**: drop zero weights, merge atoms closer than
        ``merge_tol`` (geodesic), then re-solve the weights.
 
@@ -337,30 +387,103 @@ class SlidingFrankWolfe(_ConditionalGradient):
     merge_tol : float, default=1e-6
         Atoms closer than this (radians) are merged.
     slide_iter : int, default=500
-        L-BFGS-B iterations per sliding step.
+        L-BFGS-B iterations per smooth sliding step.
     oracle, certificate_oracle : sup-oracles, optional
         As in :class:`FrankWolfe`.
     verbose : bool, default=False
         Show a progress bar.
+    slide : {"auto", "both", "patterns", "smooth"}, default="auto"
+        The sliding step (3. above). ``"both"``: the smooth slide, then the
+        pattern program on the cells of the atoms before and after it. The
+        program alone moves an atom only into cells next to its own (or
+        where the oracle puts a new atom), which takes many iterations when
+        the cells are small (large ``n`` and ``D``); the smooth slide
+        crosses many of them at once, and the program then makes the step
+        exact at the kinks. ``"auto"``: for ReLU features with the squared
+        or logistic loss, when CVXPY and Clarabel are installed,
+        ``"patterns"`` for ``D <= 3`` (the oracle's exact argmax lands in
+        the right cell, and the smooth slide only costs time) and
+        ``"both"`` for ``D >= 4``; ``"smooth"`` otherwise. ``"patterns"``
+        and ``"both"`` on other problems raise
+        :class:`~measureopt.exceptions.IncompatibleSolverError`.
 
     Notes
     -----
     ``history`` holds per outer iteration ``objective``, ``gap_estimate``,
     ``n_atoms`` and ``time``. ``Result.dual_gap`` certifies the continuous
     problem (``Result.gap_scope == "sphere"``) with the default oracles.
+    ``stats`` holds ``slide`` (the kind that ran), ``slide_time`` (seconds
+    spent in sliding steps), and with pattern programs ``n_programs`` and
+    ``max_n_patterns`` (the largest :math:`|\mathcal P|`). A pattern program
+    the backend fails on falls back to the smooth slide for that iteration.
 
     References
     ----------
     Q. Denoyelle, V. Duval, G. Peyré, E. Soubies. The sliding Frank-Wolfe
     algorithm and its application to super-resolution microscopy. Inverse
-    Problems 36 (2019). R. Berthier et al., Sec. 4.1-4.2.
+    Problems 36 (2019). R. Berthier et al., Sec. 4.1-4.2. M. Pilanci and
+    T. Ergen. Neural networks are convex regularizers: exact polynomial-time
+    convex optimization formulations for two-layer networks. ICML 2020,
+    eq. (8) and Theorem 1.
+
+    Examples
+    --------
+    >>> import measureopt as mo, solvers
+    >>> data = mo.teacher_student(n=30, d=2, m=2, seed=0)
+    >>> res = solvers.SlidingFrankWolfe().solve(mo.BLASSO(data.X, data.y, reg=1e-2))
+    >>> res.status, res.stats["slide"]
+    (<Status.OPTIMAL: 'optimal'>, 'patterns')
     """
 
     def __init__(self, max_iter=50, tol=1e-6, merge_tol=1e-6, slide_iter=500, oracle=None,
-                 certificate_oracle=None, verbose=False):
+                 certificate_oracle=None, verbose=False, slide="auto"):
         self.merge_tol = check_positive(merge_tol, "merge_tol", strict=False)
         self.slide_iter = check_int(slide_iter, "slide_iter", minimum=1)
+        if slide not in _SLIDES:
+            raise ValueError(f"slide must be one of {_SLIDES}; got {slide!r}")
+        self.slide = slide
         self._init_common(max_iter, tol, oracle, certificate_oracle, verbose)
+
+    def _slide_kind(self, problem):
+        """The sliding step that runs on ``problem``: ``self.slide``, with ``"auto"`` resolved and the rest checked."""
+        fits = problem.features.is_relu and problem.loss.name in PATTERN_LOSSES
+        if self.slide == "smooth":
+            return "smooth"
+        if self.slide == "auto":
+            if not (fits and _patterns_available()):
+                return "smooth"
+            return "patterns" if problem.dim <= 3 else "both"
+        if not fits:
+            raise IncompatibleSolverError(
+                f"SlidingFrankWolfe(slide={self.slide!r}) needs ReLU features and the squared or logistic "
+                f"loss; got activation {problem.activation!r}, loss {problem.loss.name!r}. Use slide='smooth'."
+            )
+        if not _patterns_available():
+            raise SolverNotInstalledError(
+                f"SlidingFrankWolfe(slide={self.slide!r}) solves its pattern programs with CVXPY and "
+                "Clarabel; install them with 'pip install cvxpy clarabel', or use slide='smooth'"
+            )
+        return self.slide
+
+    @staticmethod
+    def _pattern_slide(problem, atoms, support, weights):
+        """Exact optimum over the closed cells of ``atoms`` (:func:`~solvers.exact_relu.solve_patterns`).
+
+        Returns ``(support, weights, n_patterns, solved)``: the input point
+        when the program's is not better, and ``solved=False`` when the
+        backend failed (the caller then slides smoothly).
+        """
+        masks = adjacent_patterns(problem.features.inputs, atoms)
+        if len(masks) == 0:
+            return support, weights, 0, True
+        fit = solve_patterns(problem, masks)
+        if not fit.status.success:
+            return support, weights, len(masks), False
+        current = problem.objective(DiscreteMeasure(weights, support) if len(weights)
+                                    else DiscreteMeasure.zero(problem.dim))
+        if fit.measure.n_atoms and problem.objective(fit.measure) <= current:
+            return fit.measure.support, fit.measure.weights, len(masks), True
+        return support, weights, len(masks), True
 
     def _convergence_hint(self):
         return "Raise max_iter, or pass a tighter certificate_oracle."
@@ -416,8 +539,10 @@ class SlidingFrankWolfe(_ConditionalGradient):
         return lmo.maximize(problem.features, q, extra=near)
 
     def _solve(self, problem):
+        kind = self._slide_kind(problem)
         lmo, cert_oracle = self._oracles(problem)
         d = problem.dim
+        slide_time, n_programs, max_patterns = 0.0, 0, 0
         measure = DiscreteMeasure.zero(d)
         rng = np.random.default_rng(0)
         hist = History(("objective", "gap_estimate", "n_atoms", "time"))
@@ -434,7 +559,7 @@ class SlidingFrankWolfe(_ConditionalGradient):
             atom, sup = found.argmax, found.value
             stop = False
             if estimate <= self.tol * primal:
-                cert = problem.dual_certificate(measure, oracle=cert_oracle)
+                cert = self._certify(problem, measure, cert_oracle)
                 if cert.relative_gap <= self.tol:
                     status, stop = Status.OPTIMAL, True
                 elif cert.sup_eta * problem.penalty.certificate_scale > sup * (1 + 1e-12):
@@ -452,9 +577,21 @@ class SlidingFrankWolfe(_ConditionalGradient):
                 break
             support = np.vstack([measure.support, atom])
             weights = np.append(measure.weights, 0.0)
+            atoms = support
             support, weights = self._corrective(problem, support, weights)
-            if len(weights):
+            slide_tick = time.perf_counter()
+            solved = False
+            if kind == "both" and len(weights):
                 support, weights = self._slide(problem, support, weights)
+                atoms = np.vstack([atoms, support])
+            if kind in ("patterns", "both"):
+                support, weights, n_patterns, solved = self._pattern_slide(problem, atoms, support, weights)
+                n_programs += 1
+                max_patterns = max(max_patterns, n_patterns)
+            if len(weights) and not solved and kind != "both":
+                support, weights = self._slide(problem, support, weights)
+            slide_time += time.perf_counter() - slide_tick
+            if len(weights):
                 merged = DiscreteMeasure(weights, support).prune(0.0).merge(self.merge_tol)
                 support, weights = self._corrective(problem, merged.support, merged.weights)
             measure = DiscreteMeasure(weights, support) if len(weights) else DiscreteMeasure.zero(d)
@@ -467,5 +604,7 @@ class SlidingFrankWolfe(_ConditionalGradient):
             bar.set_postfix(objective=f"{primal:.6g}", atoms=measure.n_atoms, gap=f"{estimate:.2e}")
         bar.close()
         if cert is None or status is Status.MAX_ITER:
-            cert = problem.dual_certificate(measure, oracle=cert_oracle)
-        return self._outcome(measure, status, it, cert, message, hist.arrays(), lmo, cert_oracle)
+            cert = self._certify(problem, measure, cert_oracle)
+        extra = {"n_programs": n_programs, "max_n_patterns": max_patterns} if kind != "smooth" else {}
+        return self._outcome(measure, status, it, cert, message, hist.arrays(), lmo, cert_oracle,
+                             slide=kind, slide_time=slide_time, **extra)
