@@ -11,6 +11,8 @@ from standard_problems import STANDARD_PROBLEMS
 
 # name -> factory(standard_problem) -> solver. New solvers plug in here.
 SOLVERS = {
+    # "auto": celer for the squared-loss LASSO when it is installed (the test extra has it), else CLARABEL
+    "GridConvex-auto": lambda sp: solvers.GridConvex(grid=sp.grid),
     "GridConvex-CLARABEL": lambda sp: solvers.GridConvex(grid=sp.grid, backend="CLARABEL"),
     "GridConvex-SCS": lambda sp: solvers.GridConvex(grid=sp.grid, backend="SCS"),
     "GridConvex-CLARABEL-unpolished": lambda sp: solvers.GridConvex(

@@ -56,6 +56,69 @@ def test_backends_agree_and_integer_grid(teacher_problem):
     assert a.stats["grid_size"] == 300
 
 
+def test_celer_and_clarabel_give_the_same_solution(teacher_problem):
+    """The fast path (celer, then the same polish) against the reference CVXPY + Clarabel path."""
+    pytest.importorskip("celer")
+    _, prob = teacher_problem
+    grid = mo.sphere_grid(5, 500, seed=1)
+    fast = solvers.GridConvex(grid=grid).solve(prob)
+    ref = solvers.GridConvex(grid=grid, backend="CLARABEL").solve(prob)
+    assert fast.stats["backend"] == "CELER" and ref.stats["backend"] == "CLARABEL"
+    assert fast.status == ref.status == solvers.Status.OPTIMAL
+    assert "fallback" not in fast.stats
+    np.testing.assert_allclose(fast.objective, ref.objective, rtol=1e-9)
+    assert fast.relative_gap <= 1e-9
+    np.testing.assert_array_equal(fast.measure.support, ref.measure.support)
+    np.testing.assert_allclose(fast.measure.weights, ref.measure.weights, rtol=1e-6, atol=1e-9)
+
+
+def test_auto_uses_clarabel_without_celer(teacher_problem, monkeypatch):
+    from solvers import grid_convex
+
+    monkeypatch.setattr(grid_convex, "_celer_available", lambda: False)
+    _, prob = teacher_problem
+    res = solvers.GridConvex(grid=300).solve(prob)
+    assert res.stats["backend"] == "CLARABEL" and "fallback" not in res.stats
+    assert res.status == solvers.Status.OPTIMAL
+
+
+def test_auto_uses_clarabel_for_other_problems_and_with_backend_options(teacher_problem):
+    data, prob = teacher_problem
+    labels = np.where(data.y > np.median(data.y), 1.0, -1.0)
+    logistic = mo.VariationNormERM(data.X, labels, loss="logistic", reg=1e-2)
+    assert solvers.GridConvex(grid=100).solve(logistic).stats["backend"] == "CLARABEL"
+    options = {"max_iter": 200}
+    res = solvers.GridConvex(grid=100, backend_options=options).solve(prob)
+    assert res.stats["backend"] == "CLARABEL" and res.stats["options"]["max_iter"] == 200
+
+
+def test_rejected_celer_point_falls_back_to_clarabel(teacher_problem, monkeypatch):
+    """A celer point whose certificate misses ``tol`` (here: loose celer, no polish) is replaced."""
+    pytest.importorskip("celer")
+    from solvers import grid_convex
+
+    monkeypatch.setattr(grid_convex, "CELER_TOL", 1e-2)
+    _, prob = teacher_problem
+    res = solvers.GridConvex(grid=300, polish=False).solve(prob)
+    assert res.stats["backend"] == "CLARABEL"
+    assert "celer's point has gridded relative gap" in res.stats["fallback"]
+    assert res.status == solvers.Status.OPTIMAL
+
+
+def test_celer_failure_falls_back_to_clarabel(teacher_problem, monkeypatch):
+    celer = pytest.importorskip("celer")
+
+    def boom(self, *args, **kwargs):
+        raise RuntimeError("simulated celer crash")
+
+    monkeypatch.setattr(celer.Lasso, "fit", boom)
+    _, prob = teacher_problem
+    res = solvers.GridConvex(grid=100).solve(prob)
+    assert res.stats["backend"] == "CLARABEL"
+    assert res.stats["fallback"] == "celer failed: RuntimeError: simulated celer crash"
+    assert res.status == solvers.Status.OPTIMAL
+
+
 def test_scs_default_tolerances_are_inaccurate_and_reported(teacher_problem):
     """SCS at its own defaults (1e-4) is visibly off; the gap we compute says so."""
     _, prob = teacher_problem
@@ -84,7 +147,7 @@ def test_backend_exception_becomes_a_failure_result(teacher_problem, monkeypatch
         raise cp.error.SolverError("simulated backend crash")
 
     monkeypatch.setattr(cp.Problem, "solve", boom)
-    res = solvers.GridConvex(grid=100).solve(prob)
+    res = solvers.GridConvex(grid=100, backend="CLARABEL").solve(prob)
     assert res.status == solvers.Status.SOLVER_ERROR
     assert "simulated backend crash" in res.message
     assert res.measure.n_atoms == 0  # no point came back: the zero measure
@@ -105,7 +168,7 @@ def test_non_finite_backend_point_is_a_numerical_error(teacher_problem, monkeypa
         return out
 
     monkeypatch.setattr(cp.Problem, "solve", poisoned)
-    res = solvers.GridConvex(grid=100).solve(prob)
+    res = solvers.GridConvex(grid=100, backend="CLARABEL").solve(prob)
     assert res.status == solvers.Status.NUMERICAL_ERROR
     assert np.all(np.isfinite(res.measure.weights))
     assert np.isfinite(res.objective)
