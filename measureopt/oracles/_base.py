@@ -93,8 +93,9 @@ class Deadline:
     def elapsed(self):
         return time.perf_counter() - self.start
 
-    def passed(self):
-        return self.max_time is not None and self.elapsed() > self.max_time
+    def passed(self, ahead=0.0):
+        """Whether the budget is spent, or would be after ``ahead`` more seconds."""
+        return self.max_time is not None and self.elapsed() + ahead > self.max_time
 
 
 def _check_max_time(max_time):

@@ -309,6 +309,7 @@ class BranchAndBound:
         evaluated = rounds = 0
         while len(axis):
             rounds += 1
+            out_of_time = False
             value = np.zeros(len(axis))
             bound = parent.copy()
             centers = self._embed(axis, sign, lo + width / 2)
@@ -318,9 +319,11 @@ class BranchAndBound:
             rho = np.where(half < pnorm, np.arcsin(np.minimum(1.0, half / pnorm)), np.pi)
             for s in range(0, len(axis), self.chunk):
                 sl = slice(s, s + self.chunk)
+                tick = deadline.elapsed()
                 value[sl], bound[sl] = self._bounds(features, q, centers[sl], rho[sl], xnorm)
                 evaluated += len(value[sl])
-                if deadline.passed():
+                out_of_time = deadline.passed(ahead=deadline.elapsed() - tick)  # the next batch would overrun
+                if out_of_time:
                     break
             j = int(np.argmax(np.abs(value)))
             if abs(value[j]) > best_value:
@@ -334,7 +337,7 @@ class BranchAndBound:
                 done_upper = max(done_upper, float(np.max(bound[settled])))
             keep = ~settled
             axis, sign, lo, width = axis[keep], sign[keep], lo[keep], width[keep]
-            if len(axis) and (evaluated + 2 * len(axis) > self.max_boxes or deadline.passed()):
+            if len(axis) and (evaluated + 2 * len(axis) > self.max_boxes or out_of_time):
                 done_upper = max(done_upper, float(np.max(bound[keep])))
                 break
             parent = np.concatenate([bound[keep], bound[keep]])
