@@ -392,6 +392,14 @@ class SlidingFrankWolfe(_ConditionalGradient):
         As in :class:`FrankWolfe`.
     verbose : bool, default=False
         Show a progress bar.
+    warm_start : DiscreteMeasure or Result, optional
+        Start from this measure (e.g. a trained network's,
+        :func:`~measureopt.from_network`) instead of zero: its weights are
+        re-solved exactly on its support first.
+    max_time : float, optional
+        Budget in seconds: no new outer iteration starts past it (status
+        ``"max_iter"``), and each certificate gets the same budget (its gap is
+        then valid, maybe not tight).
     slide : {"auto", "both", "patterns", "smooth"}, default="auto"
         The sliding step (3. above). ``"both"``: the smooth slide, then the
         pattern program on the cells of the atoms before and after it. The
@@ -402,8 +410,12 @@ class SlidingFrankWolfe(_ConditionalGradient):
         exact at the kinks. ``"auto"``: for ReLU features with the squared
         or logistic loss, when CVXPY and Clarabel are installed,
         ``"patterns"`` for ``D <= 3`` (the oracle's exact argmax lands in
-        the right cell, and the smooth slide only costs time) and
-        ``"both"`` for ``D >= 4``; ``"smooth"`` otherwise. ``"patterns"``
+        the right cell, and the smooth slide only costs time); ``"smooth"``
+        for ``D >= 4`` and otherwise. A program has :math:`2n|\mathcal P|`
+        cone constraints, so at large ``n`` and ``D`` one costs more than it
+        gains (seconds per iteration at ``D = 21``, ``n = 800``); at moderate
+        sizes ``"both"`` reaches a tight gap sooner (``D = 5``, ``n = 200``:
+        ``benchmarks/sfw_patterns.py``). ``"patterns"``
         and ``"both"`` on other problems raise
         :class:`~measureopt.exceptions.IncompatibleSolverError`.
 
@@ -436,8 +448,15 @@ class SlidingFrankWolfe(_ConditionalGradient):
     """
 
     def __init__(self, max_iter=50, tol=1e-6, merge_tol=1e-6, slide_iter=500, oracle=None,
-                 certificate_oracle=None, verbose=False, slide="auto"):
+                 certificate_oracle=None, verbose=False, slide="auto", warm_start=None, max_time=None):
         self.merge_tol = check_positive(merge_tol, "merge_tol", strict=False)
+        measure = getattr(warm_start, "measure", warm_start)
+        if measure is not None and not isinstance(measure, DiscreteMeasure):
+            raise TypeError(
+                f"warm_start must be a DiscreteMeasure, a Result or None; got {type(warm_start).__name__}"
+            )
+        self.warm_start = warm_start
+        self.max_time = None if max_time is None else check_positive(max_time, "max_time")
         self.slide_iter = check_int(slide_iter, "slide_iter", minimum=1)
         if slide not in _SLIDES:
             raise ValueError(f"slide must be one of {_SLIDES}; got {slide!r}")
@@ -452,7 +471,7 @@ class SlidingFrankWolfe(_ConditionalGradient):
         if self.slide == "auto":
             if not (fits and _patterns_available()):
                 return "smooth"
-            return "patterns" if problem.dim <= 3 else "both"
+            return "patterns" if problem.dim <= 3 else "smooth"
         if not fits:
             raise IncompatibleSolverError(
                 f"SlidingFrankWolfe(slide={self.slide!r}) needs ReLU features and the squared or logistic "
@@ -538,12 +557,26 @@ class SlidingFrankWolfe(_ConditionalGradient):
         near /= np.linalg.norm(near, axis=1, keepdims=True)
         return lmo.maximize(problem.features, q, extra=near)
 
+    def _start(self, problem):
+        """The warm start with its weights re-solved exactly, or the zero measure."""
+        measure = getattr(self.warm_start, "measure", self.warm_start)
+        if measure is None or measure.n_atoms == 0:
+            return DiscreteMeasure.zero(problem.dim)
+        problem.check_measure(measure)
+        merged = measure.prune(0.0).merge(self.merge_tol)
+        support, weights = self._corrective(problem, merged.support, merged.weights)
+        return DiscreteMeasure(weights, support) if len(weights) else DiscreteMeasure.zero(problem.dim)
+
     def _solve(self, problem):
         kind = self._slide_kind(problem)
         lmo, cert_oracle = self._oracles(problem)
+        if self.max_time is not None and isinstance(cert_oracle, BranchAndBound) and cert_oracle.max_time is None:
+            cert_oracle = BranchAndBound(rtol=cert_oracle.rtol, atol=cert_oracle.atol, max_boxes=cert_oracle.max_boxes,
+                                         max_time=self.max_time, n_enumerate=cert_oracle.n_enumerate)
         d = problem.dim
+        started = time.perf_counter()
         slide_time, n_programs, max_patterns = 0.0, 0, 0
-        measure = DiscreteMeasure.zero(d)
+        measure = self._start(problem)
         rng = np.random.default_rng(0)
         hist = History(("objective", "gap_estimate", "n_atoms", "time"))
         status, message, cert = Status.MAX_ITER, "", None
@@ -551,6 +584,10 @@ class SlidingFrankWolfe(_ConditionalGradient):
         it = 0
         for it in range(1, self.max_iter + 1):
             tick = time.perf_counter()
+            if self.max_time is not None and tick - started > self.max_time:
+                message = f"time limit max_time={self.max_time:g} s reached after {it - 1} iterations"
+                it -= 1
+                break
             pred = problem.predict(measure)
             q = problem.dual_vector(prediction=pred)
             primal = float(problem.data_fit(pred) + problem.penalty.value(measure.total_variation))

@@ -200,8 +200,11 @@ def test_both_slides_in_turn(noisy_d3):
 
 
 @pytest.mark.filterwarnings("ignore::measureopt.ConvergenceWarning")
-def test_auto_in_higher_dimension_slides_both():
+def test_auto_in_higher_dimension_slides_smoothly():
+    """D >= 4: "auto" keeps the smooth slide (programs grow with n); "both" is opt-in."""
     data = mo.teacher_student(n=30, d=4, m=2, seed=0)
     prob = mo.BLASSO(data.X, data.y, reg=1e-2)
     res = solvers.SlidingFrankWolfe(max_iter=2, certificate_oracle=mo.LocalOracle()).solve(prob)
-    assert res.stats["slide"] == "both"
+    assert res.stats["slide"] == "smooth"
+    res = solvers.SlidingFrankWolfe(max_iter=2, certificate_oracle=mo.LocalOracle(), slide="both").solve(prob)
+    assert res.stats["slide"] == "both" and res.stats["n_programs"] >= 1
