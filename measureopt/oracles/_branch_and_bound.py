@@ -12,12 +12,13 @@ __all__ = ["BranchAndBound"]
 def _cap_linear_max(G, centers, cos_rho, sin_rho):
     r""":math:`\max_{\theta\in\text{cap}}\langle\theta, G\rangle = \lVert G\rVert\cos(\max(0, \angle(c, G) - \rho))`, batched.
 
-    ``G`` has shape (B, ..., D) and ``centers`` (B, D); the caps' radii are
+    ``G`` has shape (B, D) or (B, P, D) and ``centers`` (B, D); the caps' radii are
     given by their cosines and sines, shape (B,).
     """
     extra = (slice(None),) + (None,) * (G.ndim - 2)
     g = np.linalg.norm(G, axis=-1)
-    cos_a = np.einsum("b...d,bd->b...", G, centers) / np.where(g > 0, g, 1.0)
+    proj = (G @ centers[:, :, None])[..., 0] if G.ndim == 3 else np.sum(G * centers, axis=1)
+    cos_a = proj / np.where(g > 0, g, 1.0)
     cos_a = np.clip(cos_a, -1.0, 1.0)
     cr, sr = cos_rho[extra], sin_rho[extra]
     inside = cos_a >= cr  # the direction of G lies in the cap
@@ -97,7 +98,7 @@ def _relu_cap_bounds(X, q, centers, rho, xnorm, n_enumerate):
             else:
                 pos = start[sel][:, None] + np.arange(k)[None, :]  # the listed entries of these boxes
                 V = qs[pos][..., None] * X[i[pos]] / n  # (m, k, D)
-                G = G0[sel][:, None, :] + np.einsum("pk,mkd->mpd", _sign_patterns(k), V)
+                G = G0[sel][:, None, :] + _sign_patterns(k) @ V  # (m, 2**k, D)
                 lin = _minimax_over_bits(_cap_linear_max(G, centers[sel], cr[sel], sr[sel]), convex[pos])
             bound[sel] = b[sel] + lin
         bounds.append(bound)
