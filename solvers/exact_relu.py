@@ -385,7 +385,7 @@ class ExactReLU(Solver):
         fit = solve_patterns(problem, masks, self.backend, self.backend_options, self.verbose)
         measure, status, message, raw, cvx = fit.measure, fit.status, fit.message, fit.raw_status, fit.cvx
         backend = get_backend(self.backend)
-        cert = problem.dual_certificate(measure, oracle=certified_oracle(problem), tol=self.tol / 2)
+        cert = problem.dual_certificate(measure, oracle=certified_oracle(problem), tol=self.tol)
         exact = self.patterns == "enumerate"
         if status.success:
             if cert.relative_gap <= self.tol:

@@ -89,8 +89,8 @@ class _ConditionalGradient(Solver):
         return SupResult(cert.argmax, cert.sup_eta * c, cert.sup_eta_upper * c, cert.sign, cert.scope)
 
     def _certify(self, problem, measure, cert_oracle):
-        """The certificate, telling an adaptive oracle that a relative gap of ``tol / 2`` is enough."""
-        return problem.dual_certificate(measure, oracle=cert_oracle, tol=self.tol / 2, precision=1e-2)
+        """The certificate, telling an adaptive oracle that a relative gap of ``tol`` is enough."""
+        return problem.dual_certificate(measure, oracle=cert_oracle, tol=self.tol, precision=1e-2)
 
     @staticmethod
     def _outcome(measure, status, n_iter, cert, message, hist, lmo, cert_oracle, **stats):
