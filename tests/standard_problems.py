@@ -132,5 +132,20 @@ def logistic_circle():
     return StandardProblem("logistic_circle", prob, grid, float(objective), None, "scikit-learn liblinear (L1 logistic)")
 
 
+# ------------------------------------------------------------ continuous problems (no gridded optimum)
+def logistic_line():
+    """Logistic variation-norm ERM on 40 points of [-2, 2], labels sign(sin 2x), reg 1e-2 (lifted to S^1)."""
+    rng = np.random.default_rng(0)
+    X = rng.uniform(-2, 2, (40, 1))
+    return mo.VariationNormERM(X, np.where(np.sin(2 * X[:, 0]) > 0, 1.0, -1.0), loss="logistic", reg=1e-2)
+
+
+def squared_constrained_line():
+    """Squared-loss ERM on the TV ball of radius 2: 40 points of [-2, 2], targets sin 2x (lifted to S^1)."""
+    rng = np.random.default_rng(1)
+    X = rng.uniform(-2, 2, (40, 1))
+    return mo.VariationNormERM(X, np.sin(2 * X[:, 0]), loss="squared", radius=2.0)
+
+
 STANDARD_PROBLEMS = [antipodal_pair, zero_above_reg_max, teacher_student_circle, teacher_student_noisy_d5,
                      antipodal_pair_constrained, logistic_circle]

@@ -7,7 +7,7 @@ import pytest
 
 import measureopt as mo
 import solvers
-from standard_problems import STANDARD_PROBLEMS
+from standard_problems import STANDARD_PROBLEMS, logistic_line, squared_constrained_line
 
 # name -> factory(standard_problem) -> solver. New solvers plug in here.
 SOLVERS = {
@@ -73,20 +73,8 @@ def _blasso_circle():
     return mo.BLASSO(data.X, data.y, reg=1e-2)
 
 
-def _logistic_penalized():
-    rng = np.random.default_rng(0)
-    X = rng.uniform(-2, 2, (40, 1))
-    return mo.VariationNormERM(X, np.where(np.sin(2 * X[:, 0]) > 0, 1.0, -1.0), loss="logistic", reg=1e-2)
-
-
-def _squared_constrained():
-    rng = np.random.default_rng(1)
-    X = rng.uniform(-2, 2, (40, 1))
-    return mo.VariationNormERM(X, np.sin(2 * X[:, 0]), loss="squared", radius=2.0)
-
-
-CONTINUOUS = {"blasso_circle": _blasso_circle, "logistic_penalized": _logistic_penalized,
-              "squared_constrained": _squared_constrained}
+CONTINUOUS = {"blasso_circle": _blasso_circle, "logistic_penalized": logistic_line,
+              "squared_constrained": squared_constrained_line}
 
 EVERY_SOLVER = {
     "SlidingFrankWolfe": lambda p: solvers.SlidingFrankWolfe(),

@@ -14,6 +14,7 @@ import measureopt as mo
 import solvers
 from measureopt.arrangement import arrangement_patterns
 from solvers.exact_relu import adjacent_patterns, pattern_program, solve_patterns
+from standard_problems import logistic_line, squared_constrained_line
 
 
 def _noisy_d3():
@@ -32,25 +33,13 @@ def noisy_d3():
     return prob, solvers.ExactReLU().solve(prob)
 
 
-def _logistic_lifted():
-    rng = np.random.default_rng(0)
-    X = rng.uniform(-2, 2, (40, 1))
-    return mo.VariationNormERM(X, np.where(np.sin(2 * X[:, 0]) > 0, 1.0, -1.0), loss="logistic", reg=1e-2)
-
-
-def _squared_constrained():
-    rng = np.random.default_rng(1)
-    X = rng.uniform(-2, 2, (40, 1))
-    return mo.VariationNormERM(X, np.sin(2 * X[:, 0]), loss="squared", radius=2.0)
-
-
 def _logistic_constrained():
     rng = np.random.default_rng(2)
     X = rng.uniform(-2, 2, (40, 1))
     return mo.VariationNormERM(X, np.where(np.cos(3 * X[:, 0]) > 0, 1.0, -1.0), loss="logistic", radius=3.0)
 
 
-OTHER_FORMS = {"logistic": _logistic_lifted, "squared_constrained": _squared_constrained,
+OTHER_FORMS = {"logistic": logistic_line, "squared_constrained": squared_constrained_line,
                "logistic_constrained": _logistic_constrained}
 
 
@@ -192,7 +181,7 @@ def test_both_slides_in_turn(noisy_d3):
     assert res.status == solvers.Status.OPTIMAL, res.message
     assert res.stats["slide"] == "both" and res.stats["n_programs"] >= 1
     np.testing.assert_allclose(res.objective, exact.objective, rtol=1e-8)
-    prob = _squared_constrained()
+    prob = squared_constrained_line()
     j_star = prob.objective(solve_patterns(prob, arrangement_patterns(prob.features.inputs)).measure)
     res = solvers.SlidingFrankWolfe(slide="both").solve(prob)
     assert res.status == solvers.Status.OPTIMAL, res.message
