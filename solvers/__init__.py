@@ -17,7 +17,8 @@ from ._base import Solver
 from ._result import Result, Status
 from .backends import BACKENDS, available_backends
 from .exact_relu import ExactReLU
-from .frank_wolfe import FrankWolfe, SlidingFrankWolfe
+from .frank_wolfe import FrankWolfe
+from .sliding_frank_wolfe import SlidingFrankWolfe
 from .grid_convex import GridConvex
 from .particles import (
     ConicParticleGD,

@@ -361,7 +361,7 @@ class ParticleSolver(Solver):
         """Warm-started sliding Frank-Wolfe for ``self.polish`` seconds; the better of the two measures."""
         import warnings
 
-        from ..frank_wolfe import SlidingFrankWolfe
+        from ..sliding_frank_wolfe import SlidingFrankWolfe
         from measureopt.exceptions import ConvergenceWarning
 
         start = time.perf_counter()
