@@ -19,7 +19,7 @@ import numpy as np
 
 from measureopt._validation import check_int, check_positive
 from measureopt.measures import DiscreteMeasure
-from measureopt.oracles import BranchAndBound, GridOracle, LocalOracle, Scope, SupResult, certified_oracle
+from measureopt.oracles import GridOracle, LocalOracle, Scope, SupResult, certified_oracle
 
 from ._base import Outcome, Solver
 from ._loop import History, progress
@@ -35,6 +35,8 @@ class _ConditionalGradient(Solver):
     """Shared pieces: checks, oracles, the corrective step, history and the certificate."""
 
     _requires = {"loss": ("squared", "logistic"), "penalty": ("tv", "tv_ball")}
+    #: Budget in seconds (``SlidingFrankWolfe`` takes it as a parameter).
+    max_time = None
 
     def _init_common(self, max_iter, tol, oracle, certificate_oracle, verbose):
         self.max_iter = check_int(max_iter, "max_iter", minimum=1)
@@ -55,11 +57,9 @@ class _ConditionalGradient(Solver):
         elif isinstance(lmo, GridOracle):
             cert = lmo  # a Frank-Wolfe on a grid certifies the gridded problem
         else:
-            cert = certified_oracle(problem)
-            if isinstance(cert, BranchAndBound):
-                # the bound only needs to be tight to a tenth of the target gap: looser boxes
-                # settle sooner (a valid upper bound either way)
-                cert = BranchAndBound(rtol=min(cert.rtol * 10, self.tol / 10))
+            # branch-and-bound only needs to be tight to a tenth of the target gap (looser boxes
+            # settle sooner; a valid upper bound either way), within the solver's time budget
+            cert = certified_oracle(problem, rtol=min(1e-7, self.tol / 10), max_time=self.max_time)
         return lmo, cert
 
     @staticmethod

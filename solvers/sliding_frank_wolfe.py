@@ -8,7 +8,7 @@ import numpy as np
 from measureopt._validation import check_int, check_positive
 from measureopt.exceptions import IncompatibleSolverError, SolverNotInstalledError
 from measureopt.measures import DiscreteMeasure
-from measureopt.oracles import BranchAndBound, LocalOracle
+from measureopt.oracles import LocalOracle
 
 from ._loop import History, progress
 from ._result import Status
@@ -110,8 +110,8 @@ class SlidingFrankWolfe(_ConditionalGradient):
         re-solved exactly on its support first.
     max_time : float, optional
         Budget in seconds: no new outer iteration starts past it (status
-        ``"max_iter"``), and each certificate gets the same budget (its gap is
-        then valid, maybe not tight).
+        ``"max_iter"``), and the default certified oracle gets the same
+        budget for each certificate (its gap is then valid, maybe not tight).
     slide : {"auto", "both", "patterns", "smooth"}, default="auto"
         The sliding step (3. above). ``"both"``: the smooth slide, then the
         pattern program on the cells of the atoms before and after it. The
@@ -282,9 +282,6 @@ class SlidingFrankWolfe(_ConditionalGradient):
     def _solve(self, problem):
         kind = self._slide_kind(problem)
         lmo, cert_oracle = self._oracles(problem)
-        if self.max_time is not None and isinstance(cert_oracle, BranchAndBound) and cert_oracle.max_time is None:
-            cert_oracle = BranchAndBound(rtol=cert_oracle.rtol, atol=cert_oracle.atol, max_boxes=cert_oracle.max_boxes,
-                                         max_time=self.max_time, n_enumerate=cert_oracle.n_enumerate)
         d = problem.dim
         started = time.perf_counter()
         slide_time, n_programs, max_patterns = 0.0, 0, 0
