@@ -357,32 +357,32 @@ class ParticleSolver(Solver):
         run.last_check = objective
         return False, None
 
-    def _polish(self, problem, measure, status, message, certificate):
-        """Warm-started sliding Frank-Wolfe for ``self.polish`` seconds; the better of the two measures."""
+    def _polish(self, problem, measure, network_gap):
+        """Warm-started sliding Frank-Wolfe for ``self.polish`` seconds.
+
+        Returns ``(result, stats)``: the polished :class:`~solvers.Result`,
+        or ``None`` when it is not better than ``measure``, and the
+        ``network_*`` / ``polish_*`` stats (``network_gap``: the smaller of
+        the network's own certified gap and :math:`J(\nu) -` the polished
+        lower bound).
+        """
         import warnings
 
-        from ..sliding_frank_wolfe import SlidingFrankWolfe
         from measureopt.exceptions import ConvergenceWarning
 
+        from ..sliding_frank_wolfe import SlidingFrankWolfe
+
         start = time.perf_counter()
-        tol = 1e-6 if self.tol is None else self.tol
-        sfw = SlidingFrankWolfe(tol=tol, warm_start=measure, max_time=self.polish,
-                                slide="auto" if problem.dim <= 3 else "smooth")
+        sfw = SlidingFrankWolfe(tol=1e-6 if self.tol is None else self.tol, warm_start=measure,
+                                max_time=self.polish)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
             res = sfw.solve(problem)
         before = problem.objective(measure)
-        stats = {"network_measure_objective": before, "polish_time": time.perf_counter() - start,
-                 "polish_status": str(res.status)}
         lower = res.objective - res.dual_gap if np.isfinite(res.dual_gap) else -np.inf
-        stats["network_gap"] = before - lower if certificate[1] == "none" else min(before - lower, certificate[0])
-        if res.objective > before:
-            return (measure, status, message, stats) + tuple(certificate)
-        note = (f"polished by sliding Frank-Wolfe in {stats['polish_time']:.1f} s: J {before:.8g} -> "
-                f"{res.objective:.8g}; the network is at most {stats['network_gap']:.3e} above J*")
-        status = res.status if res.status in (Status.OPTIMAL, Status.OPTIMAL_INACCURATE) else status
-        return (res.measure, status, note, stats, res.dual_gap, res.gap_scope, res.stats.get("sup_eta", np.nan),
-                bool(res.stats.get("gap_exhausted", False)))
+        stats = {"network_measure_objective": before, "polish_time": time.perf_counter() - start,
+                 "polish_status": str(res.status), "network_gap": min(before - lower, network_gap)}
+        return (res if res.objective <= before else None), stats
 
     def _finish(self, problem, model, a, W, k, status, reason, message, history, cert_oracle, solve_time):
         import torch
@@ -406,9 +406,15 @@ class ParticleSolver(Solver):
                 status = Status.STATIONARY
         polish_stats = {}
         if self.polish is not None and status is not Status.NUMERICAL_ERROR:
-            measure, status, message, polish_stats, gap, scope, sup_eta, exhausted = self._polish(
-                problem, measure, status, message, (gap, scope, sup_eta, exhausted))
-            rel = gap / max(abs(problem.objective(measure)), np.finfo(float).tiny)
+            polished, polish_stats = self._polish(problem, measure, gap if scope != "none" else np.inf)
+            if polished is not None:
+                measure, gap, scope, rel = polished.measure, polished.dual_gap, polished.gap_scope, polished.relative_gap
+                sup_eta, exhausted = polished.stats.get("sup_eta", np.nan), polished.stats["gap_exhausted"]
+                if polished.status.success:
+                    status = polished.status
+                message = (f"polished by sliding Frank-Wolfe in {polish_stats['polish_time']:.1f} s: "
+                           f"J {polish_stats['network_measure_objective']:.8g} -> {polished.objective:.8g}; "
+                           f"the network is at most {polish_stats['network_gap']:.3e} above J*")
         if not message:
             what = {
                 Status.OPTIMAL: "optimal" + (" (certified)" if self.certify else " (gap estimate)"),
