@@ -88,7 +88,7 @@ class Solver(ABC):
         if status is Status.OPTIMAL and scope not in (Scope.GRID, Scope.SPHERE):
             status = Status.OPTIMAL_INACCURATE
             message = f"{message}; the gap is not certified (scope {scope!r}), so not reported optimal"
-        exhausted = bool(out.gap_exhausted or out.stats.get("gap_exhausted", False))
+        exhausted = bool(out.gap_exhausted)
         if exhausted:
             message = (f"{message}; the certificate's budget ran out: the gap is a valid bound "
                        "on the suboptimality, not a tight one")

@@ -23,6 +23,7 @@ what solvers ask for: predictions, the objective, the dual vector
 certified duality gap through a sup-oracle, and the Frank-Wolfe vertex.
 """
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -472,8 +473,8 @@ class MeasureProblem:
         def gap(s):
             return primal - self.dual_bound(q, s)[0]
 
-        def enough(value):
-            value = max(float(value), np.finfo(float).tiny)
+        @functools.lru_cache(maxsize=8)  # called once per branch-and-bound round, the best value rarely changes
+        def level(value):
             target = max(tol * abs(primal), (1.0 + precision) * gap(value))
             lo, hi = value, 2.0 * value
             while gap(hi) <= target:
@@ -485,7 +486,7 @@ class MeasureProblem:
                 lo, hi = (mid, hi) if gap(mid) <= target else (lo, mid)
             return lo
 
-        return enough
+        return lambda value: level(max(float(value), np.finfo(float).tiny))
 
     def duality_gap(self, measure, oracle=None, max_time=60.0, tol=1e-7, precision=1e-2):
         r"""Certified duality gap of the continuous problem, :math:`\ge J(\nu) - J^\star`.
