@@ -5,6 +5,7 @@ import pytest
 
 import measureopt as mo
 import solvers
+from measureopt.oracles._relu_kernel import HAVE_NUMBA, relu_cap_bounds_compiled
 
 
 def _problem(d, n, seed=1, activation="relu"):
@@ -187,13 +188,24 @@ def test_budget_exhausted_bound_is_valid_and_flagged():
     assert cert.sup_eta_upper * prob.reg >= mo.LocalOracle().maximize(prob, q).value
     with pytest.raises(ValueError, match="max_time"):
         mo.BranchAndBound(max_time=-1.0)
+    with pytest.raises(ValueError, match="engine must be"):
+        mo.BranchAndBound(engine="fortran")
 
 
+ENGINES = ["numpy"] + (["numba"] if HAVE_NUMBA else [])
+
+
+@pytest.mark.parametrize("engine", ENGINES)
 @pytest.mark.parametrize("n_enumerate", [0, 2, 6])
-def test_relu_cap_bound_is_sound_on_sampled_caps(n_enumerate):
-    """Per cap: the enumerated/secant bound is above c_q at every sampled point of the cap, both signs."""
+def test_relu_cap_bound_is_sound_on_sampled_caps(n_enumerate, engine):
+    """Per cap: the enumerated/secant bound is above c_q at every sampled point of the cap, both signs.
+
+    The compiled engine gives the NumPy engine's bound (the same terms are enumerated unless two tie), and a
+    sign flagged dead gets -inf.
+    """
     from measureopt.oracles._branch_and_bound import _relu_cap_bounds
 
+    caps = _relu_cap_bounds if engine == "numpy" else relu_cap_bounds_compiled
     rng = np.random.default_rng(n_enumerate)
     for d, n in ((3, 30), (5, 60)):
         X = rng.standard_normal((n, d))
@@ -203,8 +215,15 @@ def test_relu_cap_bound_is_sound_on_sampled_caps(n_enumerate):
         for q in (rng.standard_normal(n), np.abs(rng.standard_normal(n)), -np.abs(rng.standard_normal(n))):
             centers = mo.sample_sphere(d, 200, seed=rng)
             rho = rng.uniform(0.01, 1.0, 200)
-            value, bound = _relu_cap_bounds(X, q, centers, rho, xnorm, n_enumerate)
+            alive = np.ones((200, 2), dtype=bool)
+            value, bounds = caps(X, q, centers, rho, xnorm, n_enumerate, alive)
+            bound = bounds.max(axis=1)
             np.testing.assert_allclose(value, np.maximum(centers @ X.T, 0) @ q / n, rtol=1e-12, atol=1e-15)
+            np.testing.assert_allclose(bounds, _relu_cap_bounds(X, q, centers, rho, xnorm, n_enumerate, alive)[1],
+                                       rtol=1e-12, atol=1e-15)
+            alive[::3, 0] = alive[1::3, 1] = False
+            np.testing.assert_array_equal(caps(X, q, centers, rho, xnorm, n_enumerate, alive)[1],
+                                          np.where(alive, bounds, -np.inf))
             # points of each cap: geodesics from the centre, uniform angle up to rho
             tang = mo.tangent_project(np.repeat(centers, 300, axis=0), rng.standard_normal((200 * 300, d)))
             tang /= np.linalg.norm(tang, axis=1, keepdims=True)
@@ -214,7 +233,8 @@ def test_relu_cap_bound_is_sound_on_sampled_caps(n_enumerate):
             assert np.all(sampled <= bound + 1e-12)
 
 
-def test_branch_and_bound_sound_on_one_signed_residuals():
+@pytest.mark.parametrize("engine", ENGINES)
+def test_branch_and_bound_sound_on_one_signed_residuals(engine):
     """One-signed q (the near-optimal case) and mixed q: the bound holds against the exact sup (d = 3)."""
     rng = np.random.default_rng(3)
     data = mo.teacher_student(n=40, d=3, m=2, seed=2)
@@ -222,7 +242,7 @@ def test_branch_and_bound_sound_on_one_signed_residuals():
     for q in (np.abs(rng.standard_normal(40)), rng.standard_normal(40), -np.abs(rng.standard_normal(40)) + 0.1):
         exact = mo.ArrangementOracle().maximize(prob, q)
         for ne in (0, 4):
-            bb = mo.BranchAndBound(rtol=1e-7, n_enumerate=ne).maximize(prob, q)
+            bb = mo.BranchAndBound(rtol=1e-7, n_enumerate=ne, engine=engine).maximize(prob, q)
             assert bb.upper >= exact.value
             assert bb.value <= exact.upper
             np.testing.assert_allclose(bb.upper, exact.value, rtol=2e-7)
