@@ -16,6 +16,7 @@ from measureopt.exceptions import (
 from ._base import Solver
 from ._result import Result, Status
 from .backends import BACKENDS, available_backends
+from .deep_convex import DeepConvex
 from .exact_relu import ExactReLU
 from .frank_wolfe import FrankWolfe
 from .sliding_frank_wolfe import SlidingFrankWolfe
@@ -39,6 +40,7 @@ __all__ = [
     "prune",
     "BACKENDS",
     "ConvergenceWarning",
+    "DeepConvex",
     "ExactReLU",
     "FrankWolfe",
     "SlidingFrankWolfe",

@@ -32,7 +32,7 @@ _PENALTY_WORDS = {"tv": "the penalized form (TV)", "tv_ball": "the constrained f
 class Outcome:
     """What a solver's ``_solve`` hands back to :meth:`Solver.solve`."""
 
-    measure: DiscreteMeasure
+    measure: "DiscreteMeasure | LayeredMeasure"
     status: Status
     n_iter: int
     dual_gap: float
@@ -59,6 +59,9 @@ class Solver(ABC):
     _requires = {}
     #: What the solver is, for error messages ("solves the ReLU program only").
     _what = ""
+    #: The problem class the solver accepts, and how to name it in messages.
+    _problem_type = MeasureProblem
+    _problem_words = "a problem with features, a loss and a penalty (a measureopt.problems.MeasureProblem)"
 
     def solve(self, problem):
         """Solve ``problem`` and return a :class:`Result`.
@@ -133,11 +136,10 @@ class Solver(ABC):
 
     def _check_problem(self, problem):
         name = type(self).__name__
+        if not isinstance(problem, self._problem_type):
+            raise IncompatibleSolverError(f"{name} needs {self._problem_words}; got {type(problem).__name__}")
         if not isinstance(problem, MeasureProblem):
-            raise IncompatibleSolverError(
-                f"{name} needs a problem with features, a loss and a penalty (a "
-                f"measureopt.problems.MeasureProblem); got {type(problem).__name__}"
-            )
+            return
         caps = problem.capabilities
         req = self._requires
         got = []

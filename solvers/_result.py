@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from measureopt.deep import LayeredMeasure
 from measureopt.measures import DiscreteMeasure
 
 __all__ = ["Status", "Result"]
@@ -51,8 +52,10 @@ class Result:
 
     Attributes
     ----------
-    measure : DiscreteMeasure
-        The solution, or the last iterate when ``status`` is a failure.
+    measure : DiscreteMeasure or LayeredMeasure
+        The solution, or the last iterate when ``status`` is a failure: a
+        measure on the sphere, or for Program (21)
+        (:class:`~measureopt.deep.DeepConvexProgram`) a layered measure.
     objective : float
         The problem's objective recomputed from ``measure`` (never the
         backend's own number, which is kept in ``stats`` where available).
@@ -83,7 +86,7 @@ class Result:
         Solver-specific details (backend name and status, grid size, ...).
     """
 
-    measure: DiscreteMeasure
+    measure: "DiscreteMeasure | LayeredMeasure"
     objective: float
     dual_gap: float
     status: Status
@@ -96,8 +99,8 @@ class Result:
     stats: dict = field(default_factory=dict)
 
     def __post_init__(self):
-        if not isinstance(self.measure, DiscreteMeasure):
-            raise TypeError(f"measure must be a DiscreteMeasure; got {type(self.measure).__name__}")
+        if not isinstance(self.measure, (DiscreteMeasure, LayeredMeasure)):
+            raise TypeError(f"measure must be a DiscreteMeasure or a LayeredMeasure; got {type(self.measure).__name__}")
         object.__setattr__(self, "status", Status(self.status))
         history = {k: np.asarray(v) for k, v in self.history.items()}
         lengths = {k: len(v) for k, v in history.items()}
