@@ -17,6 +17,7 @@ from ._base import Solver
 from ._result import Result, Status
 from .backends import BACKENDS, available_backends
 from .deep_convex import DeepConvex
+from .deep_crosscheck import DeepCrossCheck, deep_crosscheck
 from .exact_relu import ExactReLU
 from .frank_wolfe import FrankWolfe
 from .sliding_frank_wolfe import SlidingFrankWolfe
@@ -41,6 +42,8 @@ __all__ = [
     "BACKENDS",
     "ConvergenceWarning",
     "DeepConvex",
+    "DeepCrossCheck",
+    "deep_crosscheck",
     "ExactReLU",
     "FrankWolfe",
     "SlidingFrankWolfe",

@@ -246,3 +246,36 @@ def test_solvers_refuse_the_wrong_problem():
         solvers.GridConvex().solve(prob)
     with pytest.raises(ValueError, match="backend must be one of"):
         solvers.DeepConvex(backend="MOSEK-ish")
+
+
+def test_layer_wasserstein_against_scipy_and_itself():
+    """W1 between two weighted 1-D layers equals scipy's; a measure is at distance 0 from itself."""
+    from scipy.stats import wasserstein_distance
+
+    from measureopt.deep import layer_wasserstein
+
+    rng = np.random.default_rng(3)
+    za, zb = rng.normal(size=(5, 1)), rng.normal(size=(7, 1))
+    pa, pb = rng.uniform(0.5, 2, 5), rng.uniform(0.5, 2, 7)
+    a = LayeredMeasure([za], [np.full(5, 0.2)], [pa / pa.mean()], [], np.ones((5, 1)))
+    b = LayeredMeasure([zb], [np.full(7, 1 / 7)], [pb / pb.mean()], [], np.ones((7, 1)))
+    np.testing.assert_allclose(layer_wasserstein(a, b, p=1)[0],
+                               wasserstein_distance(za[:, 0], zb[:, 0], a.weights[0], b.weights[0]), rtol=1e-10)
+    prob, net = _program(widths=(6, 4))
+    own = prob.represent(net)
+    np.testing.assert_allclose(layer_wasserstein(own, own), [0.0, 0.0], atol=1e-7)
+    with pytest.raises(TypeError, match="nu must be a LayeredMeasure"):
+        layer_wasserstein(own, net)
+
+
+def test_deep_crosscheck_brackets_the_network():
+    """The network is feasible on its own atoms: Q-hat >= the certified lower bound, and the excess is their difference."""
+    prob, net = _program(widths=(10, 6))
+    report = solvers.deep_crosscheck(net, prob.X, prob.Y, reg=prob.reg, reg_u=prob.reg_u)
+    X, Y = torch.tensor(prob.X), torch.tensor(prob.Y)
+    np.testing.assert_allclose(report.network_objective, net.objective(X, Y, prob.reg, prob.reg_u).item(), rtol=1e-12)
+    assert report.status == "optimal"
+    assert report.convex_lower <= report.convex_objective <= report.network_objective
+    np.testing.assert_allclose(report.excess, report.network_objective - report.convex_lower, rtol=1e-12)
+    assert len(report.w2) == 2 and all(w >= 0 for w in report.w2)
+    assert "network excess" in str(report) and report.to_dict()["widths"] == [10, 6]

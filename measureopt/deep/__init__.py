@@ -10,6 +10,8 @@ r"""Deep networks as a convex program over feature distributions (Fang, Gu, Zhan
 * :func:`optimality_check`: the check of Prop. 1 (eq. 28-29) on a network or
   a solution (:class:`OptimalityCheck`); :func:`approximation_variance`:
   :math:`V(w, u)` of Sec. VII.
+* :func:`layer_wasserstein`: per-layer Wasserstein distances between the
+  feature distributions of two layered measures (POT).
 
 ``DeepMLP``, ``atoms_from_network``, ``optimality_check``,
 ``OptimalityCheck``, ``LayerCheck`` and ``approximation_variance`` need torch
@@ -18,9 +20,10 @@ and load it on first use.
 
 from ._layered import LayeredMeasure
 from ._program import DEEP_LOSSES, DeepConvexProgram, DeepGap
+from ._transport import layer_wasserstein
 
 __all__ = ["DeepConvexProgram", "DeepGap", "LayeredMeasure", "DeepMLP", "atoms_from_network", "DEEP_LOSSES",
-           "optimality_check", "OptimalityCheck", "LayerCheck", "approximation_variance"]
+           "layer_wasserstein", "optimality_check", "OptimalityCheck", "LayerCheck", "approximation_variance"]
 
 #: The names loaded on first use (they need torch), and their modules.
 _LAZY = {"DeepMLP": "_mlp", "atoms_from_network": "_mlp", "optimality_check": "_checks",
