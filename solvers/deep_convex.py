@@ -37,17 +37,20 @@ def build_deep_program(problem):
 
     L, K, pi, H = problem.n_layers, problem.widths, problem.pi, problem.features
     N, d = problem.X.shape
-    p = [cp.Variable(k, nonneg=True, name=f"p{l + 1}") for l, k in enumerate(K)]
+    if problem.densities is None:
+        p = [cp.Variable(k, nonneg=True, name=f"p{l + 1}") for l, k in enumerate(K)]
+    else:  # fixed densities: constants (the program is over the connections only)
+        p = [cp.Constant(np.asarray(v)) for v in problem.densities]
     wt = [cp.Variable((K[l - 1], K[l]), name=f"wt{l + 1}") for l in range(1, L)]
     ut = cp.Variable((K[-1], problem.n_outputs), name="ut")
-    cons = [pi[l] @ p[l] == 1 for l in range(L)]
+    cons = [pi[l] @ p[l] == 1 for l in range(L)] if problem.densities is None else []
     # each layer's equation projected on the range of its features (problem.bases): the same
     # feasible set without the redundant rows that slow interior-point methods down
     layers = [problem.bases[l - 1]["atoms"] @ cp.diag(p[l]) == problem.bases[l - 1]["SVt"] @ wt[l - 1]
               for l in range(1, L)]
     for l in range(1, L):
         out = np.flatnonzero(~problem.bases[l - 1]["representable"])
-        if out.size:
+        if out.size and problem.densities is None:
             cons.append(p[l][out] == 0)
     F = (H[-1] * pi[-1]) @ ut
     if problem.loss == "squared":
@@ -140,7 +143,7 @@ class DeepConvex(Solver):
         raw_status, message = solve_cvxpy(cvx, backend, options, self.verbose)
         status = CVXPY_STATUS_MAP.get(raw_status, Status.SOLVER_ERROR)
         L, K = problem.n_layers, problem.widths
-        values = [v.value for v in (*var["p"], *var["wt"], var["ut"])]
+        values = [np.asarray(v.value) if v.value is not None else None for v in (*var["p"], *var["wt"], var["ut"])]
         if any(v is None or not np.all(np.isfinite(v)) for v in values):
             # no usable point: the uniform densities with zero connections (feasible only if the atoms vanish)
             raw = LayeredMeasure(problem.atoms, problem.pi, [np.ones(k) for k in K],

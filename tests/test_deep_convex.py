@@ -279,3 +279,22 @@ def test_deep_crosscheck_brackets_the_network():
     np.testing.assert_allclose(report.excess, report.network_objective - report.convex_lower, rtol=1e-12)
     assert len(report.w2) == 2 and all(w >= 0 for w in report.w2)
     assert "network excess" in str(report) and report.to_dict()["widths"] == [10, 6]
+
+
+def test_fixed_densities_subproblem():
+    """With the densities fixed, the program is over the connections: its optimum is between the free optimum and
+    the network's objective at p = 1, and its dual bound is below every feasible point with those densities."""
+    prob, net = _program(widths=(10, 6))
+    fixed = DeepConvexProgram(prob.X, prob.Y, prob.atoms, reg=prob.reg, reg_u=prob.reg_u,
+                              densities=[np.ones(k) for k in prob.widths])
+    res_fixed, res_free = _solve(fixed), _solve(prob)
+    assert res_fixed.status == "optimal"
+    for v in res_fixed.measure.p:
+        np.testing.assert_allclose(v, 1.0)
+    assert res_free.bracket[0] <= res_fixed.objective <= fixed.objective(fixed.represent(net)) + 1e-12
+    rng = np.random.default_rng(5)
+    rep = fixed.represent(net)
+    gammas = [rng.normal(size=(prob.X.shape[0], k)) for k in prob.widths[1:]]
+    assert fixed.dual_bound(rep, gammas) <= fixed.objective(rep)
+    with pytest.raises(ValueError, match=r"densities\[1\] must be nonnegative"):
+        DeepConvexProgram(prob.X, prob.Y, prob.atoms, densities=[np.ones(10), np.full(6, 2.0)])

@@ -182,6 +182,12 @@ class DeepConvexProgram:
         :math:`\lambda^{(u)} > 0`.
     activation : {"tanh", "relu", "sigmoid", "softplus"}, default="tanh"
     loss : {"squared", "cross_entropy"}, default="squared"
+    densities : sequence of L arrays, optional
+        Fix the densities :math:`p^{(\ell)}` (each with :math:`\pi^\top p
+        = 1`): the program is then over the connections and output weights
+        only, for the feature distributions :math:`\rho^{(\ell)} = \sum_k
+        \pi_kp_k\delta_{z_k}` (a convex subproblem of (21); the landscape of
+        Sec. VII-C mixes the distributions of several networks this way).
 
     References
     ----------
@@ -190,7 +196,8 @@ class DeepConvexProgram:
     eq. (13)-(24), Theorem 3.
     """
 
-    def __init__(self, X, Y, atoms, pi=None, reg=1e-3, reg_u=1e-3, activation="tanh", loss="squared"):
+    def __init__(self, X, Y, atoms, pi=None, reg=1e-3, reg_u=1e-3, activation="tanh", loss="squared",
+                 densities=None):
         X = check_array(X, "X", ndim=2, shape=("N", "d"))
         N, d = X.shape
         if loss not in DEEP_LOSSES:
@@ -221,9 +228,18 @@ class DeepConvexProgram:
             raise ValueError(f"reg must be a float or {L} floats (one per hidden layer); got {len(reg)}")
         reg = [check_positive(r, f"reg[{i}]", strict=i > 0) for i, r in enumerate(reg)]
         reg_u = check_positive(reg_u, "reg_u")
-        self.X, self.Y, self.atoms, self.pi = X, Y, atoms, pi
+        if densities is not None:
+            if len(densities) != L:
+                raise ValueError(f"densities must hold {L} arrays (one per layer); got {len(densities)}")
+            densities = [check_array(v, f"densities[{i}]", ndim=1, shape=(K[i],), copy=True)
+                         for i, v in enumerate(densities)]
+            for i, v in enumerate(densities):
+                if np.any(v < 0) or abs(pi[i] @ v - 1) > 1e-9:
+                    raise ValueError(f"densities[{i}] must be nonnegative with pi[{i}] @ densities[{i}] = 1; "
+                                     f"got min {v.min():.3g}, pi @ p = {pi[i] @ v:.12g}")
+        self.X, self.Y, self.atoms, self.pi, self.densities = X, Y, atoms, pi, densities
         self.reg, self.reg_u, self.activation, self.loss = reg, reg_u, activation, loss
-        for arr in (X, Y, *atoms, *pi):
+        for arr in (X, Y, *atoms, *pi, *(densities or [])):
             arr.flags.writeable = False
         h = get_activation(activation)
         self.features = [h(X @ atoms[0].T / d)] + [h(a.T) for a in atoms[1:]]
@@ -269,6 +285,11 @@ class DeepConvexProgram:
                     f"{A.shape[1]} features of layer {l} (smallest relative residual {res.min():.2e}; "
                     f"N = {A.shape[0]}, rank {r}). Take the atoms from a network (atoms_from_network) or use "
                     f"more atoms in layer {l}.")
+            if self.densities is not None and np.any(self.densities[l][~representable] > 0):
+                bad = np.flatnonzero(~representable & (self.densities[l] > 0))
+                raise ValueError(
+                    f"Program (21) with these densities is infeasible: atoms {bad[:5].tolist()} of layer {l + 1} "
+                    f"have positive density but are not combinations of the features of layer {l}")
             for arr in (U, SVt, inside, res, representable):
                 arr.flags.writeable = False
             self.bases.append({"U": U, "SVt": SVt, "atoms": inside, "residual": res,
@@ -293,8 +314,9 @@ class DeepConvexProgram:
     n_outputs = property(lambda self: self.Y.shape[1], doc="int: k.")
 
     def __repr__(self):
+        fixed = "" if self.densities is None else ", densities fixed"
         return (f"DeepConvexProgram(N={self.X.shape[0]}, d={self.X.shape[1]}, K={self.widths}, "
-                f"activation={self.activation!r}, loss={self.loss!r}, reg={self.reg}, reg_u={self.reg_u:g})")
+                f"activation={self.activation!r}, loss={self.loss!r}, reg={self.reg}, reg_u={self.reg_u:g}{fixed})")
 
     # ------------------------------------------------------------ primal
     def check_solution(self, solution, name="solution"):
@@ -372,7 +394,7 @@ class DeepConvexProgram:
         solves the constraint, where it is solvable. Rows of :math:`\tilde u`
         with :math:`p^{(L)} = 0` are set to 0.
         """
-        p = [np.maximum(v, 0.0) for v in solution.p]
+        p = [np.maximum(v, 0.0) for v in (solution.p if self.densities is None else self.densities)]
         for l in range(1, self.n_layers):
             p[l] = np.where(self.bases[l - 1]["representable"], p[l], 0.0)
         wt = [w.copy() for w in solution.wt]
@@ -472,6 +494,11 @@ class DeepConvexProgram:
         if lifted:
             c = self._density_costs(gammas, G)
         total = constant
+        if self.densities is not None:  # the Lagrangian at the fixed densities, nothing to minimize
+            p = self.densities
+            A = np.abs(self.atoms[0]) * (pi[0] * p[0])[:, None]
+            return total + sum(float(cl @ pl) for cl, pl in zip(c, p)) + \
+                self.reg[0] * float(np.sum(A.sum(axis=0) ** 2)) / self.X.shape[1]
         for l in range(1, L):
             total += float(np.min(c[l] / np.where(pi[l] > 0, pi[l], np.inf)))
         # layer 1: (lambda_1/d)|sum_j q_j |z_j||^2 + sum_j (c_j/pi_j) q_j over q = pi*p in the simplex
