@@ -30,6 +30,7 @@ from .particles import (
     ParticleSolver,
 )
 from .pruning import Prune, prune
+from .scaled_subgradient import ScaledSubgradientGD
 
 __all__ = [
     "ConicParticleGD",
@@ -51,6 +52,7 @@ __all__ = [
     "IncompatibleSolverError",
     "MeasureOptError",
     "Result",
+    "ScaledSubgradientGD",
     "Solver",
     "SolverError",
     "SolverNotInstalledError",
