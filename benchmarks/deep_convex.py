@@ -15,7 +15,17 @@ Sections (``--only`` picks some; all by default):
     objectives (equal while no weight is exactly 0). Goal: the solver
     costs <= 1.5x the plain loop per step.
 
-Usage: python benchmarks/deep_convex.py [--only steps] [--rounds 5] [--steps 100]
+``solve``
+    ``DeepConvex`` on Program (21) with the atoms of a random network
+    (``DeepConvexProgram.random``, seed 0) on the same task, N = 100,
+    reg = reg_u = 1e-3: L = 2 and 3, K = 100 and 200 atoms per layer, with
+    Clarabel and SCS (``--scs-limit`` seconds at most, SCS's
+    ``time_limit_secs``). Reported: the total time, the share of the model
+    build and CVXPY compilation, the backend's time and iterations, the
+    status, the certified relative gap and the atoms kept. Goal (the issue):
+    N = 100, L = 2, K = 200 solves in seconds on 2 cores.
+
+Usage: python benchmarks/deep_convex.py [--only steps,solve] [--rounds 5] [--steps 100] [--scs-limit 120]
 """
 
 import argparse
@@ -83,7 +93,29 @@ def section_steps(N=1000, widths=(200, 100), step=1.0, n_steps=100, rounds=5):
     return {"ours": t_ours, "plain": t_plain, "ratio": ratio}
 
 
-SECTIONS = {"steps": section_steps}
+def section_solve(scs_limit=120.0, cases=((2, 100), (2, 200), (3, 100), (3, 200))):
+    X, y = task(100)
+    print("\n[solve] DeepConvex, N = 100, random-network atoms, reg = reg_u = 1e-3")
+    print(f"{'L':>2}{'K':>5}  {'backend':<9}{'total (s)':>10}{'build+compile':>15}{'backend (s)':>12}{'iters':>7}"
+          f"  {'status':<19}{'rel. gap':>10}  atoms kept")
+    rows = []
+    for L, K in cases:
+        prob = DeepConvexProgram.random(X, y, [K] * L, seed=0, reg=1e-3, reg_u=1e-3)
+        for backend, options in (("CLARABEL", None), ("SCS", {"time_limit_secs": scs_limit})):
+            start = time.perf_counter()
+            res = solvers.DeepConvex(backend=backend, backend_options=options).solve(prob)
+            total = time.perf_counter() - start
+            st = res.stats
+            prep = (st["build_time"] or 0.0) + (st["compile_time"] or 0.0)
+            backend_time = st["backend_solve_time"] or float("nan")
+            print(f"{L:>2}{K:>5}  {backend:<9}{total:>10.2f}{prep:>9.2f} ({prep / total:4.0%}){backend_time:>12.2f}"
+                  f"{res.n_iter:>7}  {str(res.status):<19}{res.relative_gap:>10.2e}  {st.get('atoms_kept')}",
+                  flush=True)
+            rows.append((L, K, backend, total, prep, res.status, res.relative_gap))
+    return rows
+
+
+SECTIONS = {"steps": section_steps, "solve": section_solve}
 
 
 def main():
@@ -92,6 +124,7 @@ def main():
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--steps", type=int, default=100)
     parser.add_argument("--threads", type=int, default=None, help="torch.set_num_threads (default: torch's)")
+    parser.add_argument("--scs-limit", type=float, default=120.0, help="SCS time limit per solve in seconds")
     args = parser.parse_args()
     only = [s for s in args.only.split(",") if s]
     unknown = [s for s in only if s not in SECTIONS]
@@ -102,6 +135,8 @@ def main():
     warnings.simplefilter("ignore", mo.ConvergenceWarning)
     if "steps" in only:
         section_steps(n_steps=args.steps, rounds=args.rounds)
+    if "solve" in only:
+        section_solve(scs_limit=args.scs_limit)
 
 
 if __name__ == "__main__":

@@ -1,8 +1,10 @@
-"""Command line: ``measureopt teacher-student ...`` (the main job).
+"""Command line: ``measureopt teacher-student ...`` (the main job) and ``measureopt deep ...``.
 
-Generates teacher-student data, solves BLASSO on a grid with
-:class:`solvers.GridConvex`, prints a table, and writes ``results.json`` and
-PNG figures into ``--out``.
+``teacher-student`` generates teacher-student data, solves BLASSO on a grid
+with :class:`solvers.GridConvex`, prints a table, and writes
+``results.json`` and PNG figures into ``--out``. ``deep`` trains a deep
+network by Algorithm 1 of Fang et al. (2022) and cross-checks it against
+Program (21) (:mod:`solvers.cli_deep`).
 
 The command line is the application layer on top of both packages, so it
 lives in :mod:`solvers`, which imports :mod:`measureopt`; :mod:`measureopt`
@@ -53,6 +55,9 @@ def build_parser():
                     help="auto (celer for the grid LASSO when installed, else CLARABEL), CLARABEL or SCS")
     ts.add_argument("--out", default="results", help="output directory (default: results/)")
     ts.add_argument("--quiet", action="store_true", help="no progress bar")
+    from .cli_deep import add_deep_parser
+
+    add_deep_parser(sub)
     return parser
 
 
@@ -203,6 +208,20 @@ def main(argv=None):
         print(f"wrote {Path(args.out) / 'results.json'} and {', '.join(report['figures'])} "
               f"in {time.perf_counter() - start:.1f} s")
         return 0 if report["status"] in ("optimal", "optimal_inaccurate") else 1
+    if args.command == "deep":
+        from .cli_deep import print_deep_table, run_deep
+
+        start = time.perf_counter()
+        try:
+            report, check = run_deep(layers=args.layers, width=args.width, n=args.n, reg=args.reg,
+                                     reg_u=args.reg_u, step=args.step, iters=args.iters, seed=args.seed,
+                                     out=args.out, progress=not args.quiet)
+        except (ValueError, TypeError) as exc:
+            parser.exit(2, f"measureopt deep: error: {exc}\n")
+        print_deep_table(report, check)
+        print(f"wrote {Path(args.out) / 'results.json'} and {', '.join(report['figures'])} "
+              f"in {time.perf_counter() - start:.1f} s")
+        return 0 if check.status in ("optimal", "optimal_inaccurate") else 1
     return 2  # pragma: no cover - argparse requires a command
 
 

@@ -92,3 +92,24 @@ def test_cli_bad_arguments(tmp_path):
         capture_output=True, text=True,
     )
     assert proc.returncode == 2 and "backend must be one of" in proc.stderr
+
+
+def test_cli_deep_end_to_end(tmp_path, capsys):
+    """``measureopt deep``: Algorithm 1, Program (21) on the trained features, the checks, JSON and figures."""
+    out = tmp_path / "deep"
+    code = main(["deep", "--layers", "2", "--width", "4", "--n", "24", "--iters", "40", "--out", str(out), "--quiet"])
+    assert code == 0
+    report = json.loads((out / "results.json").read_text())
+    check = report["crosscheck"]
+    assert check["status"] == "optimal"
+    assert check["convex_lower"] <= check["convex_objective"] <= check["network_objective"]
+    np.testing.assert_allclose(report["training"]["objective"], check["network_objective"], rtol=1e-10)
+    assert report["config"]["widths"] == [8, 4] and len(check["w2"]) == 2
+    assert len(report["optimality_check"]["correlation"]) == 2 and np.isfinite(report["approximation_variance"])
+    for name in report["figures"]:
+        assert (out / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    table = capsys.readouterr().out
+    assert "network excess <=" in table and "Prop. 1 check" in table
+    with pytest.raises(SystemExit) as exc:
+        main(["deep", "--reg-u", "-1", "--out", str(out), "--quiet"])
+    assert exc.value.code == 2
