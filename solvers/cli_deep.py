@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 import measureopt as mo
-from measureopt.deep import DeepConvexProgram, approximation_variance, optimality_check
+from measureopt.deep import DeepConvexProgram
 
 from .deep_crosscheck import deep_crosscheck
 from .scaled_subgradient import ScaledSubgradientGD
@@ -61,6 +61,8 @@ def add_deep_parser(sub):
 def run_deep(layers=2, width=20, n=100, reg=1e-3, reg_u=1e-3, step=1.0, iters=2000, seed=0,
              out="results-deep", progress=True):
     """Run the ``deep`` job and write its outputs; returns the content of ``results.json``."""
+    from measureopt.deep import approximation_variance, optimality_check  # torch, on first use
+
     if layers < 1 or width < 1 or n < 2 or iters < 1:
         raise ValueError(f"need layers >= 1, width >= 1, n >= 2 and iters >= 1; got layers={layers}, "
                          f"width={width}, n={n}, iters={iters}")

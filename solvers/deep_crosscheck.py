@@ -4,7 +4,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from measureopt.deep import DeepConvexProgram, atoms_from_network, layer_wasserstein
+from measureopt.deep import DeepConvexProgram, layer_wasserstein
 
 from .deep_convex import DeepConvex
 
@@ -111,7 +111,7 @@ def deep_crosscheck(network, X, Y, reg, reg_u, loss="squared", solver=None):
     DeepCrossCheck
         Prints as a table; ``to_dict()`` gives plain numbers.
     """
-    from measureopt.deep import DeepMLP
+    from measureopt.deep import DeepMLP, atoms_from_network  # torch, on first use
 
     net = DeepMLP.from_module(network)
     program = DeepConvexProgram(X, Y, atoms_from_network(net, X), reg=reg, reg_u=reg_u, activation=net.activation,

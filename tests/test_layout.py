@@ -56,3 +56,14 @@ def test_contract_catches_a_lazy_import(tmp_path):
     assert proc.returncode != 0, _report(proc)
     assert f"{CONTRACT} BROKEN" in proc.stdout, _report(proc)
     assert "measureopt._layout_probe -> solvers" in proc.stdout, _report(proc)
+
+
+def test_package_import_does_not_load_torch():
+    """Heavy optional imports happen in the modules that need them: importing the packages loads no torch."""
+    import subprocess
+    import sys
+
+    code = ("import sys, measureopt, measureopt.deep, solvers, solvers.cli; "
+            "print(sorted(m for m in ('torch', 'cvxpy', 'matplotlib') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]", out
