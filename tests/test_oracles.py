@@ -246,3 +246,21 @@ def test_branch_and_bound_sound_on_one_signed_residuals(engine):
             assert bb.upper >= exact.value
             assert bb.value <= exact.upper
             np.testing.assert_allclose(bb.upper, exact.value, rtol=2e-7)
+
+
+def test_relu_spectral_bound_is_sound_and_caps_the_budget_bracket():
+    """The closed-form global bound is above the exact sup (d = 3) and caps a budget-limited bracket (d = 12)."""
+    from measureopt.oracles._branch_and_bound import relu_spectral_bound
+
+    rng = np.random.default_rng(4)
+    prob = _problem(3, 40)
+    for q in (rng.normal(size=40), np.abs(rng.normal(size=40)), -np.abs(rng.normal(size=40))):
+        exact = mo.ArrangementOracle().maximize(prob, q).value
+        assert relu_spectral_bound(prob.features.inputs, q) >= exact
+    prob = _problem(12, 300)
+    q = rng.normal(size=300) + 0.5
+    spectral = relu_spectral_bound(prob.features.inputs, q)
+    res = mo.BranchAndBound(rtol=1e-8, max_time=0.5).maximize(prob, q)
+    assert res.exhausted and res.value <= res.upper <= spectral * (1 + 1e-9)
+    dense = np.abs(prob.correlation(q, mo.sample_sphere(12, 20000, seed=1))).max()
+    assert res.upper >= dense

@@ -7,7 +7,7 @@ from ._base import ROUNDING, Deadline, Scope, SupResult, _check_max_time, _prepa
 from ._local import LocalOracle
 from ._relu_kernel import HAVE_NUMBA, relu_cap_bounds_compiled
 
-__all__ = ["BranchAndBound"]
+__all__ = ["BranchAndBound", "relu_spectral_bound"]
 
 
 def _cap_linear_max(G, centers, cos_rho, sin_rho):
@@ -110,6 +110,32 @@ def _relu_cap_bounds(X, q, centers, rho, xnorm, n_enumerate, alive):
     return value, bounds
 
 
+def relu_spectral_bound(X, q):
+    r"""A global upper bound of :math:`\sup_{\lVert\theta\rVert=1}|c_q(\theta)|` for ReLU features, in closed form.
+
+    With :math:`(u)_+ = (u + |u|)/2` and Cauchy-Schwarz on the terms with
+    :math:`q_i > 0` (those with :math:`q_i < 0` only lower :math:`c_q`),
+
+    .. math:: c_q(\theta) \le \frac{1}{2n}\Big(\lVert X^\top q\rVert
+              + \sqrt{\textstyle\sum_i (q_i)_+\;
+              \lambda_{\max}\big(X^\top \operatorname{diag}(q_+) X\big)}\Big),
+
+    and the same for :math:`-c_q` with :math:`-q`; the bound is the larger.
+    It ignores where the hyperplanes cross, so it is loose in low
+    dimension, but it costs one :math:`d\times d` eigenvalue and in high
+    dimension it beats any partition of the sphere that fits a budget
+    (``benchmarks/certificates.py``, section ``scaling``).
+    """
+    n = X.shape[0]
+    out = 0.0
+    for s in (1.0, -1.0):
+        qs = s * q
+        qp = np.maximum(qs, 0.0)
+        lam = float(np.linalg.eigvalsh(X.T @ (qp[:, None] * X))[-1]) if qp.any() else 0.0
+        out = max(out, (np.linalg.norm(X.T @ qs) + np.sqrt(qp.sum() * max(lam, 0.0))) / (2 * n))
+    return out
+
+
 def _minimax_over_bits(vals, maximize):
     """Max over the bits flagged in ``maximize`` (per row), then min over the others; ``vals`` is (m, 2**k)."""
     m, size = vals.shape
@@ -159,7 +185,10 @@ class BranchAndBound:
     for :math:`q_i > 0`, a minimum for :math:`q_i < 0`), which is exact in
     the convex terms because maxima commute. A box is discarded when its
     bound is at most the best value found plus ``rtol`` times it, or the
-    caller's ``enough`` level (:meth:`maximize`); the others are split.
+    caller's ``enough`` level (:meth:`maximize`); the others are split. For
+    ReLU the result is also capped by a global bound in closed form
+    (:func:`relu_spectral_bound`): in high dimension, where no partition
+    fits a budget, that is the bound a user gets.
 
     Parameters
     ----------
@@ -336,8 +365,10 @@ class BranchAndBound:
         axis, sign, lo, width = self._initial_boxes(d)
         # a box's parent bound holds on it too: what a box not yet evaluated is worth
         act = features.activation
-        parent = np.full(len(axis), float(np.abs(q) @ np.maximum(np.abs(act(xnorm)), np.abs(act(-xnorm))))
-                         / features.n_samples)
+        root = float(np.abs(q) @ np.maximum(np.abs(act(xnorm)), np.abs(act(-xnorm)))) / features.n_samples
+        # ReLU: a global bound in closed form (Cauchy-Schwarz), the best bound in high dimension
+        spectral = relu_spectral_bound(features.inputs, q) * (1 + 1e-12) if features.is_relu else np.inf
+        parent = np.full(len(axis), min(root, spectral))
         alive = np.ones((len(axis), 2), dtype=bool)  # which of +c_q, -c_q a box must still bound
         done_upper = -np.inf
         evaluated = rounds = 0
@@ -391,5 +422,5 @@ class BranchAndBound:
         self.last_stats = {"boxes": evaluated, "rounds": rounds, "exhausted": exhausted,
                            "time": deadline.elapsed()}
         slack = ROUNDING * features.lipschitz_scale(q)
-        upper = max(done_upper, best_value) + slack
+        upper = max(min(done_upper, spectral), best_value) + slack
         return SupResult(np.array(best_theta), float(best_value), float(upper), best_sign, self.scope, exhausted)
