@@ -6,7 +6,7 @@ import numpy as np
 
 from measureopt.deep import DeepConvexProgram, layer_wasserstein
 
-from .deep_convex import DeepConvex
+from .deep_convex import KEPT_RTOL, DeepConvex
 
 __all__ = ["DeepCrossCheck", "deep_crosscheck"]
 
@@ -39,7 +39,8 @@ class DeepCrossCheck:
     widths : list of int
         The network's widths.
     atoms_kept : list of int
-        Per layer, the atoms with positive mass in the solution.
+        Per layer, the atoms of the solution with mass above 1e-6 of the
+        layer's largest (``solvers.deep_convex.KEPT_RTOL``).
     solve_time : float
         Seconds of the convex solve.
     """
@@ -129,7 +130,7 @@ def deep_crosscheck(network, X, Y, reg, reg_u, loss="squared", solver=None):
         status=str(res.status),
         w2=layer_wasserstein(own, res.measure),
         widths=net.widths,
-        atoms_kept=[int(len(k)) for k in res.measure.kept()],
+        atoms_kept=[int(len(k)) for k in res.measure.kept(KEPT_RTOL)],
         solve_time=res.solve_time,
     )
 

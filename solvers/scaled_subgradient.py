@@ -132,11 +132,18 @@ class ScaledSubgradientGD(Solver):
     ----------
     step : float, default=1.0
         :math:`\eta`. The scaled step moves every weight by :math:`O(\eta)`
-        whatever the widths, so a step that works does not depend on them:
-        on the paper's 1-D task (tanh, squared loss, :math:`\lambda =
-        10^{-3}`), :math:`\hat Q` decreases monotonically for
-        :math:`\eta \le 3` and diverges at :math:`\eta = 10`, at widths
-        (20, 10) as at (200, 100).
+        whatever the widths, so a step that works does not depend on them.
+        Only the flow (:math:`\eta \to 0`) is a descent method. Measured on
+        the paper's 1-D task (N = 100, widths (20, 10), tanh, squared loss,
+        :math:`\lambda = 10^{-3}`, 4000 steps), :math:`\hat Q` goes from
+        0.3065 to:
+
+        * 0.2265 at :math:`\eta = 0.25`, with 16 increases of at most
+          2.5e-5 relative;
+        * 0.187 at :math:`\eta = 1`, with 1457 increases of up to 11%;
+        * 0.2015 at :math:`\eta = 3`, with increases of up to 16%.
+
+        At :math:`\eta = 10` it diverges (status ``"numerical_error"``).
     max_iter : int, default=1000
         Number of steps.
     widths : sequence of int, optional

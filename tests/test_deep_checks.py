@@ -46,7 +46,7 @@ def test_prop1_holds_exactly_on_the_solution_of_program_21(solved):
         np.testing.assert_array_equal(c.nodes, k)
         np.testing.assert_allclose(c.masses, masses[k])
         assert c.u.size >= 3  # a nontrivial support
-        assert c.correlation >= 1 - 1e-8
+        assert c.correlation >= 1 - 1e-6  # 1 up to the solver's accuracy (Clarabel at 1e-8)
         assert c.slope == pytest.approx(2.0, abs=1e-3)
         assert c.deviation < 1e-3  # |v - 2u - Lambda| relative to max v, at solver accuracy
         assert c.intercept == pytest.approx(c.offset, rel=1e-3, abs=1e-7)

@@ -285,11 +285,12 @@ class DeepConvexProgram:
                     f"{A.shape[1]} features of layer {l} (smallest relative residual {res.min():.2e}; "
                     f"N = {A.shape[0]}, rank {r}). Take the atoms from a network (atoms_from_network) or use "
                     f"more atoms in layer {l}.")
-            if self.densities is not None and np.any(self.densities[l][~representable] > 0):
-                bad = np.flatnonzero(~representable & (self.densities[l] > 0))
+            # an atom with no mass (pi p = 0) is out of the distribution: its constraint is 0 = H pi wt
+            if self.densities is not None and np.any((self.densities[l] * self.pi[l])[~representable] > 0):
+                bad = np.flatnonzero(~representable & (self.densities[l] * self.pi[l] > 0))
                 raise ValueError(
                     f"Program (21) with these densities is infeasible: atoms {bad[:5].tolist()} of layer {l + 1} "
-                    f"have positive density but are not combinations of the features of layer {l}")
+                    f"have positive mass but are not combinations of the features of layer {l}")
             for arr in (U, SVt, inside, res, representable):
                 arr.flags.writeable = False
             self.bases.append({"U": U, "SVt": SVt, "atoms": inside, "residual": res,
