@@ -215,7 +215,7 @@ def main(argv=None):
         try:
             report, check = run_deep(layers=args.layers, width=args.width, n=args.n, reg=args.reg,
                                      reg_u=args.reg_u, step=args.step, iters=args.iters, seed=args.seed,
-                                     out=args.out, progress=not args.quiet)
+                                     out=args.out, progress=not args.quiet, threads=args.threads)
         except (ValueError, TypeError) as exc:
             parser.exit(2, f"measureopt deep: error: {exc}\n")
         print_deep_table(report, check)
