@@ -54,8 +54,12 @@ def build_deep_program(problem):
     cons = [pi[l] @ p[l] == 1 for l in range(L)] if problem.densities is None else []
     # each layer's equation projected on the range of its features (problem.bases): the same
     # feasible set without the redundant rows that slow interior-point methods down
-    layers = [problem.bases[l - 1]["atoms"] @ cp.diag(p[l]) == problem.bases[l - 1]["SVt"] @ wt[l - 1]
-              for l in range(1, L)]
+    # atoms with pi = 0 carry no mass and appear nowhere else: their columns are left out
+    layers = []
+    for l in range(1, L):
+        cols = np.flatnonzero(pi[l] > 0)
+        Z = problem.bases[l - 1]["atoms"][:, cols]
+        layers.append(Z @ cp.diag(p[l][cols]) == problem.bases[l - 1]["SVt"] @ wt[l - 1][:, cols])
     for l in range(1, L):
         out = np.flatnonzero(~problem.bases[l - 1]["representable"])
         if out.size and problem.densities is None:
@@ -166,8 +170,12 @@ class DeepConvex(Solver):
         raw = LayeredMeasure(problem.atoms, problem.pi, values[:L], values[L:2 * L - 1], values[-1],
                              problem.activation)
         point = problem.repair(raw)
-        gammas = [problem.bases[l]["U"] @ np.asarray(c.dual_value, dtype=float) if c.dual_value is not None else
-                  np.zeros((problem.X.shape[0], K[l + 1])) for l, c in enumerate(var["layers"])]
+        gammas = []
+        for l, c in enumerate(var["layers"]):
+            g = np.zeros((problem.X.shape[0], K[l + 1]))
+            if c.dual_value is not None:
+                g[:, problem.pi[l + 1] > 0] = problem.bases[l]["U"] @ np.asarray(c.dual_value, dtype=float)
+            gammas.append(g)
         # the dual function is a bound for any multipliers: take the better of the two sign conventions
         gaps = [problem.duality_gap(point, [s * g for g in gammas]) for s in (1.0, -1.0)]
         gap = min(gaps, key=lambda g: g.gap)

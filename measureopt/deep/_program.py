@@ -372,8 +372,10 @@ class DeepConvexProgram:
         """
         H = self.features_of(solution)
         own = H is self.features
+        # columns of atoms without mass (pi = 0) are not constraints: such an atom is out of the distribution
         return [(b["U"].T if own else np.eye(self.X.shape[0])) @
-                (solution.atoms[l].T * solution.p[l] - (H[l - 1] * solution.pi[l - 1]) @ solution.wt[l - 1])
+                ((solution.atoms[l].T * solution.p[l] - (H[l - 1] * solution.pi[l - 1]) @ solution.wt[l - 1])
+                 * (solution.pi[l] > 0))
                 for l, b in enumerate(self.bases, start=1)]
 
     def feasibility(self, solution):
@@ -414,6 +416,7 @@ class DeepConvexProgram:
             U = self.bases[l - 1]["U"]
             A = U.T @ (self.features[l - 1][:, rows] * self.pi[l - 1][rows])
             R = U.T @ (self.atoms[l].T * p[l]) - A @ W[rows]
+            R[:, self.pi[l] == 0] = 0.0  # an atom without mass is out of the distribution
             # directions below REPAIR_RCOND carry residuals of rounding size; following them would
             # cost weights of size residual / (tiny singular value)
             delta, *_ = np.linalg.lstsq(A * scale, R, rcond=REPAIR_RCOND)
