@@ -298,3 +298,15 @@ def test_fixed_densities_subproblem():
     assert fixed.dual_bound(rep, gammas) <= fixed.objective(rep)
     with pytest.raises(ValueError, match=r"densities\[1\] must be nonnegative"):
         DeepConvexProgram(prob.X, prob.Y, prob.atoms, densities=[np.ones(10), np.full(6, 2.0)])
+
+
+def test_status_follows_the_recomputed_certificate():
+    """The library's certificate decides: a backend stopped by its iteration limit is 'optimal' when the recomputed
+    gap meets tol, and not otherwise."""
+    prob, _ = _program(widths=(10, 6))
+    short = {"max_iter": 5}
+    loose = _solve(prob, backend_options=short, tol=0.5)
+    strict = _solve(prob, backend_options=short, tol=1e-12)
+    assert loose.stats["backend_status"] == strict.stats["backend_status"] == "user_limit"
+    assert loose.relative_gap <= 0.5 and loose.status == "optimal"
+    assert strict.status == "max_iter"
