@@ -87,3 +87,27 @@ def test_kernel_bad_input():
         random_feature_kernel(X)
     with pytest.raises(ValueError, match="activation must be one of"):
         rf_kernel_inf(X, activation="swish")
+
+
+@pytest.mark.parametrize("activation", ["relu", "tanh"])
+def test_ntk_kernels_finite_width_converge_and_equal_the_jacobian_gram(activation):
+    """k_m^u, k_m^theta -> k_inf within 4 SE; (alpha^2/m)(k^u_m + k^theta_m) is the Jacobian Gram of the network."""
+    from measureopt.kernels import ntk_kernels, ntk_kernels_finite
+
+    rng = np.random.default_rng(7)
+    X = mo.sample_sphere(3, 4, seed=rng)
+    k_u, k_t = ntk_kernels(X, activation=activation)
+    m = 200_000
+    thetas, u = rng.normal(size=(m, 3)), rng.normal(size=m)
+    h = mo.get_activation(activation)
+    H, D = h(X @ thetas.T), h.derivative(X @ thetas.T)
+    _within_se(np.einsum("is,js->sij", H, H), k_u)
+    _within_se(np.einsum("is,js->sij", D * u, D * u) * (X @ X.T), k_t)
+    # the Jacobian Gram of f = (alpha/m) sum_j u_j h(theta_j x), by hand, at a small width
+    alpha, m = 3.0, 50
+    thetas, u = rng.normal(size=(m, 3)), rng.normal(size=m)
+    Ju = alpha / m * h(X @ thetas.T)  # df/du_j
+    Jt = alpha / m * (u * h.derivative(X @ thetas.T))[:, :, None] * X[:, None, :]  # df/dtheta_j
+    gram = Ju @ Ju.T + np.einsum("ijk,ljk->il", Jt, Jt)
+    ku_m, kt_m = ntk_kernels_finite(X, thetas=thetas, u=u, activation=activation)
+    np.testing.assert_allclose(gram, alpha**2 / m * (ku_m + kt_m), rtol=1e-12)
