@@ -111,3 +111,44 @@ def test_ntk_kernels_finite_width_converge_and_equal_the_jacobian_gram(activatio
     gram = Ju @ Ju.T + np.einsum("ijk,ljk->il", Jt, Jt)
     ku_m, kt_m = ntk_kernels_finite(X, thetas=thetas, u=u, activation=activation)
     np.testing.assert_allclose(gram, alpha**2 / m * (ku_m + kt_m), rtol=1e-12)
+
+
+def test_empirical_ntk_of_a_torch_module():
+    """torch.func Jacobian Gram: equals (alpha^2/m)(k^u_m + k^theta_m) for FDZ's model, and a per-sample autograd loop
+    for a deep MLP with two outputs."""
+    import torch
+
+    from measureopt.kernels import empirical_ntk, ntk_kernels_finite
+
+    class TwoLayer(torch.nn.Module):
+        def __init__(self, thetas, u, alpha):
+            super().__init__()
+            self.theta = torch.nn.Parameter(torch.tensor(thetas))
+            self.u = torch.nn.Parameter(torch.tensor(u))
+            self.alpha = alpha
+
+        def forward(self, x):
+            return self.alpha / len(self.u) * torch.tanh(x @ self.theta.T) @ self.u
+
+    rng = np.random.default_rng(8)
+    X, m, alpha = rng.normal(size=(7, 3)), 40, 2.5
+    thetas, u = rng.normal(size=(m, 3)), rng.normal(size=m)
+    K = empirical_ntk(TwoLayer(thetas, u, alpha), X, batch_size=3)
+    ku, kt = ntk_kernels_finite(X, thetas=thetas, u=u, activation="tanh")
+    np.testing.assert_allclose(K, alpha**2 / m * (ku + kt), rtol=1e-12)
+
+    torch.manual_seed(0)
+    net = torch.nn.Sequential(torch.nn.Linear(3, 8), torch.nn.Tanh(), torch.nn.Linear(8, 2)).double()
+    K2 = empirical_ntk(net, X, X[:4])
+    rows = []
+    for x in torch.tensor(X):
+        grads = []
+        for k in range(2):
+            net.zero_grad()
+            net(x[None])[0, k].backward()
+            grads.append(torch.cat([p.grad.reshape(-1) for p in net.parameters()]))
+        rows.append(torch.stack(grads))
+    J = torch.stack(rows).numpy()  # (n, k, P)
+    np.testing.assert_allclose(K2, np.einsum("ikp,jlp->ijkl", J, J[:4]), rtol=1e-10, atol=1e-12)
+    with pytest.raises(TypeError, match="module must be a torch.nn.Module"):
+        empirical_ntk(lambda x: x, X)
