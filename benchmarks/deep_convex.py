@@ -40,12 +40,6 @@ import solvers
 from measureopt.deep import DeepConvexProgram, DeepMLP
 
 
-def task(N, seed=0):
-    """The 1-D regression of Sec. VII-A: inputs (x, 1), targets 2(2cos^2 x - 1)^2 - 1."""
-    x = np.random.default_rng(seed).uniform(-2 * np.pi, 2 * np.pi, N)
-    return np.column_stack([x, np.ones(N)]), 2 * (2 * np.cos(x) ** 2 - 1) ** 2 - 1
-
-
 def plain_loop(net, X, Y, reg, reg_u, step, n_steps):
     """Seconds per step of SGD on the full Q-hat with autograd (rate eta m_{l-1} m_l per layer), and the final Q-hat."""
     sizes = [X.shape[1]] + net.widths
@@ -64,7 +58,7 @@ def plain_loop(net, X, Y, reg, reg_u, step, n_steps):
 
 
 def section_steps(N=1000, widths=(200, 100), step=1.0, n_steps=100, rounds=5):
-    X, y = task(N)
+    X, y = mo.cosine_task(N)
     prob = DeepConvexProgram.random(X, y, widths=[3, 2], reg=1e-3, reg_u=1e-3)  # the atoms are not used
     net = DeepMLP(2, list(widths), seed=0)
     Xt, Yt = torch.tensor(prob.X), torch.tensor(prob.Y)
@@ -94,7 +88,7 @@ def section_steps(N=1000, widths=(200, 100), step=1.0, n_steps=100, rounds=5):
 
 
 def section_solve(scs_limit=120.0, cases=((2, 100), (2, 200), (3, 100), (3, 200))):
-    X, y = task(100)
+    X, y = mo.cosine_task(100)
     print("\n[solve] DeepConvex, N = 100, random-network atoms, reg = reg_u = 1e-3")
     print(f"{'L':>2}{'K':>5}  {'backend':<9}{'total (s)':>10}{'build+compile':>15}{'backend (s)':>12}{'iters':>7}"
           f"  {'status':<19}{'rel. gap':>10}  atoms kept")

@@ -58,6 +58,7 @@ import numpy as np
 import torch
 
 import solvers
+from measureopt import cosine_task
 from measureopt.deep import DeepConvexProgram, DeepMLP
 
 torch.set_num_threads(1)  # tiny networks: threads only add overhead on a busy machine
@@ -65,9 +66,8 @@ warnings.simplefilter("ignore", solvers.ConvergenceWarning)  # fixed step counts
 
 rng = np.random.default_rng(0)
 N, widths, reg = 100, [20, 10], 1e-3
-x = np.sort(rng.uniform(-2 * np.pi, 2 * np.pi, N))
-X = np.column_stack([x, np.ones(N)])
-y = 2 * (2 * np.cos(x) ** 2 - 1) ** 2 - 1
+X, y = cosine_task(N, seed=rng)  # x uniform on [-2 pi, 2 pi], inputs (x, 1), y = cos(4x)
+x = X[:, 0]
 prob = DeepConvexProgram.random(X, y, widths=widths, reg=reg, reg_u=reg)
 
 # %%

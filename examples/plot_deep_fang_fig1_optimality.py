@@ -82,6 +82,7 @@ import numpy as np
 import torch
 
 import solvers
+from measureopt import cosine_task
 from measureopt.deep import DeepConvexProgram, DeepMLP, optimality_check
 
 torch.set_num_threads(1)  # tiny networks: threads only add overhead on a busy machine
@@ -89,9 +90,8 @@ warnings.simplefilter("ignore", solvers.ConvergenceWarning)  # a fixed number of
 
 rng = np.random.default_rng(0)
 N = 200
-x = np.sort(rng.uniform(-2 * np.pi, 2 * np.pi, N))
-X = np.column_stack([x, np.ones(N)])
-y = 2 * (2 * np.cos(x) ** 2 - 1) ** 2 - 1  # = cos(4x)
+X, y = cosine_task(N, seed=rng)  # x uniform on [-2 pi, 2 pi], inputs (x, 1), y = cos(4x)
+x = X[:, 0]
 reg = reg_u = 1e-3
 step, n_steps, seeds = 2.0, 1000, range(5)
 widths = {4: [200, 100, 50, 25],  # the paper's 1000 * 2^(L - l), divided by 40

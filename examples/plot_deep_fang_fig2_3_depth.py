@@ -97,6 +97,7 @@ import numpy as np
 import torch
 
 import solvers
+from measureopt import cosine_task
 from measureopt.deep import DeepConvexProgram, DeepMLP, approximation_variance, optimality_check
 
 torch.set_num_threads(1)  # tiny networks: threads only add overhead on a busy machine
@@ -104,9 +105,8 @@ warnings.simplefilter("ignore", solvers.ConvergenceWarning)  # a fixed number of
 
 rng = np.random.default_rng(0)
 N = 200
-x = np.sort(rng.uniform(-2 * np.pi, 2 * np.pi, N))
-X = np.column_stack([x, np.ones(N)])
-y = 2 * (2 * np.cos(x) ** 2 - 1) ** 2 - 1  # = cos(4x)
+X, y = cosine_task(N, seed=rng)  # x uniform on [-2 pi, 2 pi], inputs (x, 1), y = cos(4x)
+x = X[:, 0]
 reg = reg_u = 1e-4
 n_steps, chunk = 4000, 200
 steps = {1: 0.1, 2: 0.05, 3: 0.02, 4: 0.02}  # per L: the largest step of the grid with a monotone Q-hat

@@ -58,6 +58,7 @@ import numpy as np
 import torch
 
 import solvers
+from measureopt import cosine_task
 from measureopt.deep import DeepConvexProgram, DeepMLP
 
 torch.set_num_threads(1)  # tiny networks: threads only add overhead on a busy machine
@@ -65,9 +66,8 @@ warnings.simplefilter("ignore", solvers.ConvergenceWarning)  # a fixed number of
 
 rng = np.random.default_rng(0)
 N = 200
-x = np.sort(rng.uniform(-2 * np.pi, 2 * np.pi, N))
-X = np.column_stack([x, np.ones(N)])
-y = 2 * (2 * np.cos(x) ** 2 - 1) ** 2 - 1
+X, y = cosine_task(N, seed=rng)  # x uniform on [-2 pi, 2 pi], inputs (x, 1), y = cos(4x)
+x = X[:, 0]
 widths, reg, reg_u, reg_wd = [40, 20], 3e-4, 3e-4, 2e-4
 step, n_steps = 1.0, 4000
 

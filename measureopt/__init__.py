@@ -38,7 +38,7 @@ from .networks import (
     to_network,
     weight_decay,
 )
-from .datasets import TeacherStudentData, teacher_student
+from .datasets import TeacherStudentData, cosine_task, teacher_student
 from .exceptions import (
     ConvergenceWarning,
     IncompatibleSolverError,
@@ -119,6 +119,7 @@ __all__ = [
     "sphere_grid",
     "tangent_project",
     "teacher_student",
+    "cosine_task",
     "wasserstein",
     "wasserstein_details",
 ]

@@ -9,7 +9,7 @@ from .activations import ReLU
 from .measures import DiscreteMeasure
 from .sphere import sample_sphere
 
-__all__ = ["TeacherStudentData", "teacher_student"]
+__all__ = ["TeacherStudentData", "teacher_student", "cosine_task"]
 
 
 @dataclass(frozen=True)
@@ -104,3 +104,27 @@ def teacher_student(n, d, m, seed=0, noise=0.0, weights=None):
     y_clean = ReLU()(X @ directions.T) @ weights
     y = y_clean + noise * rng.standard_normal(n) if noise > 0 else y_clean.copy()
     return TeacherStudentData(X=X, y=y, teacher=teacher, y_clean=y_clean, noise=noise)
+
+
+def cosine_task(n, seed=0):
+    r"""The 1-D regression of Fang et al. (2022, Sec. VII-A): :math:`f(x) = 2(2\cos^2x - 1)^2 - 1 = \cos 4x`.
+
+    :math:`x` is drawn uniformly on :math:`[-2\pi, 2\pi]` and sorted; the
+    inputs are :math:`(x, 1)` (the bias as a constant input) and the targets
+    are noiseless.
+
+    Parameters
+    ----------
+    n : int
+        Number of samples.
+    seed : None, int or numpy.random.Generator, default=0
+        A generator is advanced by ``n`` uniform draws.
+
+    Returns
+    -------
+    X : ndarray, shape (n, 2)
+    y : ndarray, shape (n,)
+    """
+    n = check_int(n, "n", minimum=1)
+    x = np.sort(check_random_state(seed).uniform(-2 * np.pi, 2 * np.pi, n))
+    return np.column_stack([x, np.ones(n)]), 2 * (2 * np.cos(x) ** 2 - 1) ** 2 - 1

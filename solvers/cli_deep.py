@@ -20,16 +20,7 @@ from measureopt.deep import DeepConvexProgram
 from .deep_crosscheck import deep_crosscheck
 from .scaled_subgradient import ScaledSubgradientGD
 
-__all__ = ["add_deep_parser", "run_deep", "one_d_task"]
-
-
-def one_d_task(n, seed=0):
-    r"""The 1-D task of Fang et al. (2022, Sec. VII-A): :math:`f(x) = 2(2\cos^2x - 1)^2 - 1`, x uniform on [-2pi, 2pi].
-
-    Returns ``X`` (n, 2) with rows :math:`(x, 1)` and ``y`` (n,), sorted by x.
-    """
-    x = np.sort(np.random.default_rng(seed).uniform(-2 * np.pi, 2 * np.pi, n))
-    return np.column_stack([x, np.ones(n)]), 2 * (2 * np.cos(x) ** 2 - 1) ** 2 - 1
+__all__ = ["add_deep_parser", "run_deep"]
 
 
 def add_deep_parser(sub):
@@ -76,7 +67,7 @@ def run_deep(layers=2, width=10, n=100, reg=1e-3, reg_u=1e-3, step=0.5, iters=50
     if layers < 1 or width < 1 or n < 2 or iters < 1:
         raise ValueError(f"need layers >= 1, width >= 1, n >= 2 and iters >= 1; got layers={layers}, "
                          f"width={width}, n={n}, iters={iters}")
-    X, y = one_d_task(n, seed)
+    X, y = mo.cosine_task(n, seed)
     widths = [width * 2 ** (layers - l) for l in range(1, layers + 1)]
     # the problem carries the data and the lambdas; its (random) atoms are not used by the training
     problem = DeepConvexProgram.random(X, y, widths, seed=seed, reg=reg, reg_u=reg_u)

@@ -12,29 +12,9 @@ from measureopt.deep import DeepConvexProgram, LayeredMeasure
 from ._base import Outcome, Solver
 from ._loop import History, progress
 from ._result import Status
+from ._torch import resolve_device, resolve_dtype
 
 __all__ = ["ScaledSubgradientGD", "mininorm_subgradient"]
-
-
-def _resolve_dtype(dtype):
-    import torch
-
-    if dtype is None:
-        return torch.float64
-    if isinstance(dtype, str) and isinstance(getattr(torch, dtype, None), torch.dtype):
-        dtype = getattr(torch, dtype)
-    if isinstance(dtype, torch.dtype) and dtype.is_floating_point:
-        return dtype
-    raise ValueError(f"dtype must be a torch floating dtype or its name ('float64', 'float32'); got {dtype!r}")
-
-
-def _resolve_device(device):
-    import torch
-
-    try:
-        return torch.device("cpu" if device is None else device)
-    except (RuntimeError, TypeError) as exc:
-        raise ValueError(f"device must be a torch device or its name ('cpu', 'cuda'); got {device!r}") from exc
 
 
 def _mininorm(w, g, v, coef, inf):
@@ -245,9 +225,9 @@ class ScaledSubgradientGD(Solver):
         self.batch_size = None if batch_size is None else check_int(batch_size, "batch_size", minimum=1)
         self.stationary_tol = check_positive(stationary_tol, "stationary_tol", strict=False)
         self.record_every = check_int(record_every, "record_every", minimum=1)
-        _resolve_device(device)
+        resolve_device(device)
         self.device = device
-        self.dtype = _resolve_dtype(dtype)
+        self.dtype = resolve_dtype(dtype)
         check_random_state(seed)
         self.seed = seed
         self.verbose = bool(verbose)
@@ -297,7 +277,7 @@ class ScaledSubgradientGD(Solver):
 
         from measureopt.deep._mlp import loss_value
 
-        device, dtype = _resolve_device(self.device), self.dtype
+        device, dtype = resolve_device(self.device), self.dtype
         net = self._network(problem, device, dtype)
         N = problem.X.shape[0]
         bs = self.batch_size

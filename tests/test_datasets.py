@@ -40,3 +40,13 @@ def test_teacher_student_noise_and_seed():
 def test_teacher_student_bad_input(kwargs, exc, match):
     with pytest.raises(exc, match=match):
         mo.teacher_student(**kwargs)
+
+
+def test_cosine_task_is_fangs_one_dimensional_regression():
+    X, y = mo.cosine_task(50, seed=3)
+    x = X[:, 0]
+    assert np.all(np.diff(x) >= 0) and np.all(np.abs(x) <= 2 * np.pi)
+    np.testing.assert_array_equal(X[:, 1], 1.0)
+    np.testing.assert_allclose(y, np.cos(4 * x), atol=1e-12)
+    rng = np.random.default_rng(3)
+    np.testing.assert_array_equal(mo.cosine_task(50, seed=rng)[0], X)  # a generator is advanced the same way

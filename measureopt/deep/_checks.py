@@ -12,7 +12,7 @@ import torch
 from torch import nn
 
 from .._validation import check_array, check_positive
-from ._layered import LayeredMeasure
+from ._layered import LayeredMeasure, _frozen
 from ._mlp import DeepMLP
 
 __all__ = ["LayerCheck", "OptimalityCheck", "optimality_check", "approximation_variance"]
@@ -31,12 +31,6 @@ def _stats(u, v):
     denom = float(np.sqrt((du @ du) * (dv @ dv)))
     corr = float(du @ dv / denom) if denom > 0 else np.nan
     return corr, slope, intercept
-
-
-def _frozen(arr):
-    arr = np.array(arr, dtype=float, copy=True)
-    arr.flags.writeable = False
-    return arr
 
 
 @dataclass(frozen=True, eq=False)

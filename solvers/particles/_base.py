@@ -15,6 +15,7 @@ from measureopt.oracles import LocalOracle
 from .._base import Outcome, Solver
 from .._loop import progress
 from .._result import Status
+from .._torch import resolve_dtype
 
 __all__ = ["ParticleSolver"]
 
@@ -32,18 +33,6 @@ class _Run:
     history: dict
     elapsed: float
     last_check: float
-
-
-def _resolve_dtype(dtype):
-    import torch
-
-    if dtype is None:
-        return torch.float64
-    if isinstance(dtype, torch.dtype):
-        return dtype
-    if isinstance(dtype, str) and isinstance(getattr(torch, dtype, None), torch.dtype):
-        return getattr(torch, dtype)
-    raise ValueError(f"dtype must be a torch floating dtype or its name ('float64'); got {dtype!r}")
 
 
 class ParticleSolver(Solver):
@@ -158,7 +147,7 @@ class ParticleSolver(Solver):
         check_random_state(random_state)
         self.random_state = random_state
         self.device = device
-        self.dtype = _resolve_dtype(dtype)
+        self.dtype = resolve_dtype(dtype)
         self.record_every = check_int(record_every, "record_every", minimum=1)
         if callback is not None and not callable(callback):
             raise TypeError(f"callback must be callable; got {type(callback).__name__}")
