@@ -43,6 +43,7 @@ from .exceptions import (
     ConvergenceWarning,
     IncompatibleSolverError,
     MeasureOptError,
+    NotFittedError,
     SolverError,
     SolverNotInstalledError,
 )
@@ -97,6 +98,7 @@ __all__ = [
     "riemannian_ascent",
     "IncompatibleSolverError",
     "MeasureOptError",
+    "NotFittedError",
     "ReLU",
     "ReLUPower",
     "SPHERE_TOL",

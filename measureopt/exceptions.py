@@ -14,6 +14,7 @@ __all__ = [
     "SolverError",
     "SolverNotInstalledError",
     "IncompatibleSolverError",
+    "NotFittedError",
     "ConvergenceWarning",
 ]
 
@@ -36,6 +37,10 @@ class IncompatibleSolverError(SolverError, TypeError):
     Raised when a problem lacks a method the solver needs (for example a grid
     solver given a problem without ``features``).
     """
+
+
+class NotFittedError(MeasureOptError, ValueError, AttributeError):
+    """An estimator was used (``predict``, ``score``) before ``fit`` (scikit-learn's convention)."""
 
 
 class ConvergenceWarning(UserWarning):

@@ -9,6 +9,7 @@ from measureopt.exceptions import (
     ConvergenceWarning,
     IncompatibleSolverError,
     MeasureOptError,
+    NotFittedError,
     SolverError,
     SolverNotInstalledError,
 )
@@ -22,6 +23,7 @@ from .exact_relu import ExactReLU
 from .frank_wolfe import FrankWolfe
 from .sliding_frank_wolfe import SlidingFrankWolfe
 from .grid_convex import GridConvex
+from .kernel_machines import F2KernelRidge, KernelRidge, RandomFeatureRegression, RegularizedNTK
 from .particles import (
     ConicParticleGD,
     NoisyParticleGD,
@@ -30,6 +32,7 @@ from .particles import (
     ParticleSolver,
 )
 from .pruning import Prune, prune
+from .regimes import DuGradientDescent, DuRun, RegimeRun, TwoLayerTraining
 from .scaled_subgradient import ScaledSubgradientGD
 
 __all__ = [
@@ -43,19 +46,28 @@ __all__ = [
     "BACKENDS",
     "ConvergenceWarning",
     "DeepConvex",
+    "DuGradientDescent",
+    "DuRun",
     "DeepCrossCheck",
     "deep_crosscheck",
     "ExactReLU",
     "FrankWolfe",
     "SlidingFrankWolfe",
     "GridConvex",
+    "F2KernelRidge",
+    "KernelRidge",
+    "RandomFeatureRegression",
+    "RegularizedNTK",
     "IncompatibleSolverError",
     "MeasureOptError",
+    "NotFittedError",
+    "RegimeRun",
     "Result",
     "ScaledSubgradientGD",
     "Solver",
     "SolverError",
     "SolverNotInstalledError",
     "Status",
+    "TwoLayerTraining",
     "available_backends",
 ]

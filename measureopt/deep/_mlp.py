@@ -153,6 +153,17 @@ class DeepMLP(nn.Module):
         g = self.preactivations(x)[-1]
         return self._h(g) @ self.out / self.out.shape[0]
 
+    def ntk_layers(self):
+        """The network as a stack of scaled linear maps and activations, for the structured empirical NTK.
+
+        See :func:`measureopt.kernels.empirical_ntk`: the protocol lets it
+        contract per layer instead of forming the Jacobian.
+        """
+        steps = []
+        for w in self.layers:
+            steps += [{"weight": w, "weight_scale": 1.0 / w.shape[1]}, self._h]
+        return steps + [{"weight": self.out.T, "weight_scale": 1.0 / self.out.shape[0]}]
+
     # ------------------------------------------------------------ the objective (9)-(12)
     def regularizers(self):
         r"""The :math:`\ell_{1,2}` regularizers (eq. 11-12): a list of L torch scalars and :math:`\hat R^{(u)}`.

@@ -1,11 +1,25 @@
 r"""The bivariate Gaussian expectation :math:`\mathbb{E}[f(u)\,g(v)]` that every infinite-width kernel reduces to."""
 
+import functools
+
 import numpy as np
+
+from .._validation import check_int
 
 __all__ = ["gaussian_pair_expectation"]
 
 
+#: The largest rule NumPy's ``hermegauss`` builds without overflow (its weights are NaN from about 370 nodes).
+MAX_NODES = 300
+
+
 def _nodes(n_nodes):
+    """Nodes and weights of N(0, 1) (probabilists' Hermite), cached: the rule solves an eigenproblem."""
+    return _rule(check_int(n_nodes, "n_nodes", minimum=1, maximum=MAX_NODES))
+
+
+@functools.lru_cache(maxsize=8)
+def _rule(n_nodes):
     z, w = np.polynomial.hermite_e.hermegauss(n_nodes)
     return z, w / np.sqrt(2 * np.pi)  # probabilists' Hermite: weights of N(0, 1)
 
@@ -33,7 +47,7 @@ def gaussian_pair_expectation(f, g, a, b, c, n_nodes=100):
     a, b, c : array_like
         Variances and covariance, broadcast together (:math:`ab \ge c^2`).
     n_nodes : int, default=100
-        Nodes per axis; the pairs are processed in batches of about 4e6
+        Nodes per axis, at most 300 (NumPy's rule overflows beyond); the pairs are processed in batches of about 4e6
         nodes.
 
     Returns
@@ -44,7 +58,7 @@ def gaussian_pair_expectation(f, g, a, b, c, n_nodes=100):
     a, b, c = np.broadcast_arrays(*(np.asarray(t, dtype=float) for t in (a, b, c)))
     shape = a.shape
     a, b, c = a.ravel(), b.ravel(), c.ravel()
-    z, w = _nodes(int(n_nodes))
+    z, w = _nodes(n_nodes)
     weights = w[:, None] * w[None, :]
     out = np.empty(a.size)
     chunk = max(1, 4_000_000 // weights.size)  # pairs per batch: about 32 MB of nodes at a time

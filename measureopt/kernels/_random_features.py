@@ -11,11 +11,24 @@ __all__ = ["arccos_kernel", "f2_kernel", "random_feature_kernel", "rf_kernel_inf
 
 
 def _angle(X, Y):
-    """Norms and the angle between every row of X and every row of Y (0 where a norm vanishes)."""
+    r"""Norms and the angle between every row of X and every row of Y (0 where a norm vanishes).
+
+    The angle is Kahan's :math:`2\arctan(\lVert\hat x - \hat y\rVert / \lVert\hat x + \hat y\rVert)`
+    of the unit vectors, exact at 0 and :math:`\pi` where ``arccos`` of the cosine loses half the digits.
+    """
     nx, ny = np.linalg.norm(X, axis=1), np.linalg.norm(Y, axis=1)
-    denom = np.outer(nx, ny)
-    cos = np.where(denom > 0, (X @ Y.T) / np.where(denom > 0, denom, 1.0), 1.0)
-    return nx, ny, np.arccos(np.clip(cos, -1.0, 1.0))
+    U = X / np.where(nx > 0, nx, 1.0)[:, None]
+    V = Y / np.where(ny > 0, ny, 1.0)[:, None]
+    cos = np.clip(U @ V.T, -1.0, 1.0)
+    # ||u - v||^2 = 2 - 2 cos loses digits near cos = 1: form the differences where the angle is small
+    diff2 = np.maximum(2.0 - 2.0 * cos, 0.0)
+    close = cos > 0.5
+    if np.any(close):
+        i, j = np.nonzero(close)
+        diff2[i, j] = np.sum((U[i] - V[j]) ** 2, axis=1)
+    phi = 2.0 * np.arctan2(np.sqrt(diff2), np.sqrt(np.maximum(4.0 - diff2, 0.0)))
+    phi[(nx == 0)[:, None] | (ny == 0)[None, :]] = 0.0
+    return nx, ny, phi
 
 
 #: Cho & Saul's angular parts :math:`J_\alpha(\phi)`, :math:`\alpha = 0, 1, 2`.
