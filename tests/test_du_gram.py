@@ -296,3 +296,26 @@ def test_bad_input_names_the_argument():
         lambda_min(np.ones((2, 3)))
     with pytest.raises(ValueError, match=r"weights\[1\] must have shape"):
         du_gram_finite(X, [np.ones((4, 2)), np.ones((4, 5))], np.ones(4))
+
+
+@pytest.mark.parametrize("activation", ["softplus", "tanh"])
+@pytest.mark.parametrize("architecture", ["fc", "resnet"])
+def test_equal_variance_interpolation_matches_the_direct_rule(monkeypatch, activation, architecture):
+    """Unit-norm inputs give every layer a constant diagonal; the Chebyshev interpolant in the covariance
+    (129 quadratures) then replaces one quadrature per pair, to 1e-11 of the direct rule."""
+    import measureopt.kernels._du as du
+
+    X = np.random.default_rng(7).normal(size=(12, 4))
+    X /= np.linalg.norm(X, axis=1, keepdims=True)
+    direct = du_gram(X, 3, activation, architecture)
+    calls = []
+    original = du._equal_variance_moment
+    monkeypatch.setattr(du, "_CHEB_MIN_UNITS", 0)
+    monkeypatch.setattr(du, "_equal_variance_moment", lambda *a: calls.append(1) or original(*a))
+    fast = du_gram(X, 3, activation, architecture)
+    assert len(calls) == 3  # layers 1, 2 and the final derivative moment
+    np.testing.assert_allclose(fast, direct, rtol=1e-11, atol=1e-13)
+    # inputs of unequal norms keep the direct rule
+    calls.clear()
+    du_gram(X * np.linspace(0.5, 1.5, 12)[:, None], 2, activation, architecture)
+    assert not calls
