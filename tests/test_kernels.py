@@ -197,7 +197,6 @@ def test_structured_empirical_ntk_through_the_ntk_layers_protocol():
     from measureopt.kernels import empirical_ntk
 
     net = DeepMLP(3, [6, 5], n_outputs=2, activation="tanh", seed=3)
-    net = ScaledMLP(3, [6, 5], n_outputs=2, activation="tanh", seed=3)
     X = np.random.default_rng(12).normal(size=(6, 3))
     slow = empirical_ntk(net, X, X[:2], method="jacobian")
     np.testing.assert_allclose(empirical_ntk(net, X, X[:2], method="structured"), slow, rtol=1e-12,
