@@ -210,3 +210,26 @@ def test_du_gradient_descent_needs_unit_inputs():
         DuGradientDescent(width=10).run(X, np.zeros(4))
     with pytest.raises(ValueError, match="c_res"):
         DuGradientDescent(c_res=1.5)
+
+
+def test_du_network_structured_ntk_and_initial_weights():
+    """The FC network takes the structured NTK path (ResNet falls back), equal to the Jacobian one; the run
+    keeps its initialization, whose outputs give the recorded L(theta(0))."""
+    from measureopt.kernels import c_sigma, du_forward
+    from solvers.regimes._torch_models import DuNet
+
+    X = _unit(6, 4, 1)
+    run = DuGradientDescent(width=50, depth=3, max_iter=2, random_state=0).run(X, np.ones(6))
+    u0 = du_forward(X, run.weights0, run.a0, "softplus")
+    np.testing.assert_allclose(run.history["loss"][0], 0.5 * np.sum((u0 - 1) ** 2), rtol=1e-12)
+    for arch in ("fc", "resnet"):
+        net = DuNet([torch.as_tensor(W) for W in run.weights0], torch.as_tensor(run.a0), _softplus(),
+                    c_sigma("softplus"), arch, 0.5)
+        slow = empirical_ntk(net, X, method="jacobian")
+        np.testing.assert_allclose(empirical_ntk(net, X), slow, rtol=1e-12, atol=1e-12 * np.abs(slow).max())
+        if arch == "fc":
+            np.testing.assert_allclose(empirical_ntk(net, X, method="structured"), slow, rtol=1e-12,
+                                       atol=1e-12 * np.abs(slow).max())
+        else:
+            with pytest.raises(TypeError, match="skip connections"):
+                empirical_ntk(net, X, method="structured")

@@ -44,6 +44,8 @@ class DuRun:
         (:func:`~measureopt.kernels.empirical_ntk` of the network).
     weights, a : list of ndarray, ndarray
         The trained weights :math:`W^{(1)}, \dots, W^{(H)}` and :math:`a`.
+    weights0, a0 : list of ndarray, ndarray
+        The initialization (:func:`~measureopt.kernels.du_network_init`).
     n_iter, solve_time, status, message
         As in :class:`RegimeRun`.
     """
@@ -57,6 +59,8 @@ class DuRun:
     ntk_init: np.ndarray = field(repr=False)
     weights: list = field(repr=False)
     a: np.ndarray = field(repr=False)
+    weights0: list = field(repr=False)
+    a0: np.ndarray = field(repr=False)
     n_iter: int
     solve_time: float
     status: str
@@ -191,5 +195,6 @@ class DuGradientDescent:
                        + ("held at every step" if holds else "was exceeded"))
         numpy = lambda p: p.detach().cpu().numpy().astype(float)  # noqa: E731
         return DuRun(history=h, holds=holds, lr=lr, lambda_min=lam, gram=gram, gram_init=gram_init,
-                     ntk_init=ntk_init, weights=[numpy(W) for W in net.weights], a=numpy(net.a), n_iter=it,
+                     ntk_init=ntk_init, weights=[numpy(W) for W in net.weights], a=numpy(net.a),
+                     weights0=weights, a0=a, n_iter=it,
                      solve_time=time.perf_counter() - start, status=status, message=message)

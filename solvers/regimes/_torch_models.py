@@ -77,6 +77,18 @@ class DuNet(torch.nn.Module):
         self.sigma, _, _ = torch_activation(activation)
         self.c_sigma, self.architecture, self.c_res = float(c_sigma), architecture, float(c_res)
 
+    def ntk_layers(self):
+        """The structured-NTK protocol of :func:`measureopt.kernels.empirical_ntk` (fully connected only)."""
+        from measureopt.kernels._structured import Unsupported
+
+        if self.architecture != "fc" and len(self.weights) > 1:
+            raise Unsupported("a ResNet's skip connections are not a stack of layers")
+        scale = math.sqrt(self.c_sigma / len(self.a))
+        steps = []
+        for h, W in enumerate(self.weights):
+            steps += [{"weight": W, "weight_scale": 1.0 if h == 0 else scale}, self.sigma]
+        return steps + [{"weight": self.a[None, :], "weight_scale": scale}]
+
     def forward(self, X):
         H, m = len(self.weights), len(self.a)
         x = X
