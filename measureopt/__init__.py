@@ -45,6 +45,7 @@ from .exceptions import (
     MeasureOptError,
     NotFittedError,
     SolverError,
+    SolverFailureWarning,
     SolverNotInstalledError,
 )
 from .measures import DiscreteMeasure, check_measure
@@ -86,6 +87,7 @@ __all__ = [
     "Activation",
     "BLASSO",
     "ConvergenceWarning",
+    "SolverFailureWarning",
     "DiscreteMeasure",
     "DualityGap",
     "GridOracle",

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validation import check_int, check_random_state
+from ._validation import check_array, check_int, check_random_state
 
 __all__ = ["Stars", "arrangement_stars", "arrangement_patterns", "ZERO_TOL"]
 
@@ -229,10 +229,10 @@ def arrangement_patterns(X, mode="enumerate", n_patterns=2000, random_state=0):
     ndarray of bool, shape (P, n)
         Distinct nonzero patterns, one per row.
     """
-    X = np.asarray(X, dtype=float)
+    X = check_array(X, "X", ndim=2, shape=("n", "d"))
     n, d = X.shape
+    rng = check_random_state(random_state, "random_state")
     if mode == "sample":
-        rng = check_random_state(random_state)
         rows = rng.standard_normal((check_int(n_patterns, "n_patterns", minimum=1), d)) @ X.T >= 0
     elif mode == "enumerate":
         if d not in (2, 3):

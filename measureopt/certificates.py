@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ._validation import check_int, check_oracle, check_problem, check_real
 from .oracles import SupResult, riemannian_ascent
 from .sphere import nearest_geodesic_distance, sphere_grid
 
@@ -181,8 +182,8 @@ def precertificate(problem, measure, exclusion=0.05, grid=20000, oracle=None):
     measure : DiscreteMeasure
         The sparse measure (e.g. the teacher), with nonzero weights.
     exclusion : float, default=0.05
-        Caps of this geodesic radius around the atoms are left out of
-        ``max_off_support``.
+        Caps of this geodesic radius (in :math:`[0, \pi]`) around the atoms
+        are left out of ``max_off_support``.
     grid : int, default=20000
         Directions searched for ``max_off_support``.
     oracle : sup-oracle, optional
@@ -192,7 +193,11 @@ def precertificate(problem, measure, exclusion=0.05, grid=20000, oracle=None):
     -------
     PreCertificate
     """
+    check_problem(problem)
     problem.check_measure(measure)
+    exclusion = check_real(exclusion, "exclusion", 0.0, np.pi)
+    grid = check_int(grid, "grid", minimum=1)
+    check_oracle(oracle)
     if measure.n_atoms == 0 or np.any(measure.weights == 0):
         raise ValueError("precertificate needs a measure with at least one atom and nonzero weights")
     features = problem.features

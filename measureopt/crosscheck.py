@@ -13,7 +13,8 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from .measures import DiscreteMeasure, effective_neurons
+from ._validation import check_oracle, check_problem, check_real
+from .measures import DiscreteMeasure, check_measure, effective_neurons
 from .transport import wasserstein_details
 
 __all__ = ["CrossCheck", "crosscheck"]
@@ -114,7 +115,7 @@ class CrossCheck:
         return "\n".join(f"{k:<{width}}  {v}" for k, v in rows)
 
 
-def _as_measure(obj):
+def _as_measure(obj, name="network_or_measure"):
     if isinstance(obj, DiscreteMeasure):
         return obj
     if isinstance(getattr(obj, "measure", None), DiscreteMeasure):
@@ -128,7 +129,7 @@ def _as_measure(obj):
 
         return from_network(obj)
     raise TypeError(
-        "network_or_measure must be a DiscreteMeasure, a result with a .measure, or a "
+        f"{name} must be a DiscreteMeasure, a result with a .measure, or a "
         f"torch two-layer network; got {type(obj).__name__}"
     )
 
@@ -136,7 +137,6 @@ def _as_measure(obj):
 def _distances(nu, other):
     if other is None:
         return np.nan, np.nan, np.nan
-    other = _as_measure(other)
     w2 = wasserstein_details(nu, other, p=2)
     winf = wasserstein_details(nu, other, p=np.inf)
     return w2.distance, winf.distance, w2.mass_difference
@@ -165,7 +165,9 @@ def crosscheck(network_or_measure, problem, reference=None, teacher=None, oracle
         problem) when omitted. Pass a grid oracle for a cheap gridded gap:
         the report labels which problem the gap certifies.
     effective_rtol : float, default=1e-3
-        Threshold of :func:`effective_neurons`.
+        Threshold of :func:`effective_neurons`, relative to the larger of
+        the largest weight and the problem's absolute
+        :meth:`~measureopt.MeasureProblem.weight_scale`.
     max_time : float or None, default=60.0
         Budget in seconds of the default oracle; when it runs out the gap is
         valid but loose, and the report says so.
@@ -184,12 +186,20 @@ def crosscheck(network_or_measure, problem, reference=None, teacher=None, oracle
     >>> report.gap_scope, report.w2_teacher
     ('sphere', 0.0)
     """
+    check_problem(problem)
     nu = _as_measure(network_or_measure)
-    problem.check_measure(nu)
+    problem.check_measure(nu, "network_or_measure")
+    # every argument is checked before the (possibly long) certificate
+    if reference is not None:
+        reference = problem.check_measure(_as_measure(reference, "reference"), "reference")
+    if teacher is not None:
+        teacher = check_measure(_as_measure(teacher, "teacher"), "teacher", d=nu.dim)
+    check_oracle(oracle)
+    effective_rtol = check_real(effective_rtol, "effective_rtol", 0.0, 1.0, high_open=True)
     cert = problem.dual_certificate(nu, oracle, max_time=max_time)
     ref_objective = np.nan
     if reference is not None:
-        ref_objective = problem.objective(_as_measure(reference))
+        ref_objective = problem.objective(reference)
     w2_ref, winf_ref, dm_ref = _distances(nu, reference)
     w2_t, winf_t, dm_t = _distances(nu, teacher)
     objective = cert.primal
@@ -209,6 +219,6 @@ def crosscheck(network_or_measure, problem, reference=None, teacher=None, oracle
         winf_teacher=winf_t,
         mass_difference_teacher=dm_t,
         n_atoms=nu.n_atoms,
-        n_effective=effective_neurons(nu, effective_rtol),
+        n_effective=effective_neurons(nu, effective_rtol, scale=problem.weight_scale()),
         gap_exhausted=cert.exhausted,
     )

@@ -96,7 +96,7 @@ def teacher_student(n, d, m, seed=0, noise=0.0, weights=None):
         weights = check_array(weights, "weights", ndim=1, shape=(m,))
         if np.any(weights <= 0):
             raise ValueError("weights must be > 0 (Assumption 3.2: a_j > 0)")
-    rng = check_random_state(seed)
+    rng = check_random_state(seed, "seed")
     q, r = np.linalg.qr(rng.standard_normal((d, m)))
     directions = (q * np.sign(np.diag(r))).T  # (m, d), orthonormal rows
     teacher = DiscreteMeasure(weights, directions)
@@ -126,5 +126,5 @@ def cosine_task(n, seed=0):
     y : ndarray, shape (n,)
     """
     n = check_int(n, "n", minimum=1)
-    x = np.sort(check_random_state(seed).uniform(-2 * np.pi, 2 * np.pi, n))
+    x = np.sort(check_random_state(seed, "seed").uniform(-2 * np.pi, 2 * np.pi, n))
     return np.column_stack([x, np.ones(n)]), 2 * (2 * np.cos(x) ** 2 - 1) ** 2 - 1

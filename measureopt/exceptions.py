@@ -16,6 +16,7 @@ __all__ = [
     "IncompatibleSolverError",
     "NotFittedError",
     "ConvergenceWarning",
+    "SolverFailureWarning",
 ]
 
 
@@ -44,7 +45,18 @@ class NotFittedError(MeasureOptError, ValueError, AttributeError):
 
 
 class ConvergenceWarning(UserWarning):
-    """A solver stopped at ``max_iter`` or at an inaccurate solution.
+    """A solver stopped short of a certified optimum: ``max_iter``, ``stationary`` or ``optimal_inaccurate``.
 
     The message gives the numbers (iterations, gap, tolerance) and the fix.
+    """
+
+
+class SolverFailureWarning(RuntimeWarning):
+    """A solver failed: ``numerical_error``, ``solver_error``, ``infeasible``, ``unbounded`` (and their variants).
+
+    Issued by :meth:`solvers.Solver.solve` whenever ``Result.status.failure``
+    is true, with the numbers (iterations, objective, gap) and the fix. It is
+    a :class:`RuntimeWarning`, not a :class:`ConvergenceWarning`: silencing
+    the expected ``max_iter`` of a fixed-budget run does not hide a failed
+    one. The result still holds the last iterate, so nothing is raised.
     """

@@ -12,6 +12,7 @@ oracles and solvers all call it.
 
 import numpy as np
 
+from ._frozen import Frozen
 from ._validation import check_array
 from .activations import get_activation, is_relu
 from .sphere import check_on_sphere
@@ -22,7 +23,7 @@ __all__ = ["Features"]
 CHUNK = 8192
 
 
-class Features:
+class Features(Frozen):
     r"""The feature map :math:`\varphi(\theta, x) = \sigma(\langle\theta, \tilde x\rangle)`, :math:`\theta\in\mathbb{S}^{D-1}`.
 
     Parameters
@@ -33,7 +34,10 @@ class Features:
         :math:`\sigma`; see :func:`~measureopt.get_activation`.
     lift : bool, default=False
         Use the lifted inputs :math:`\tilde x = (x, 1)` (a bias per unit),
-        so that directions live on :math:`\mathbb{S}^d`.
+        so that directions live on :math:`\mathbb{S}^d`. Without it ``X``
+        needs at least 2 columns (:math:`\mathbb{S}^0 = \{-1, +1\}` is not
+        a sphere the oracles search). Zero rows are allowed: every direction
+        gives them the same feature :math:`\sigma(0)`.
 
     Attributes
     ----------
@@ -72,10 +76,16 @@ class Features:
         X = check_array(X, "X", ndim=2, shape=("n", "d"))
         if X.shape[0] == 0:
             raise ValueError("X must have at least one row; got shape (0, d)")
+        if not lift and X.shape[1] < 2:
+            raise ValueError(
+                f"X must have at least 2 columns without lifting; got shape {X.shape}. Directions live on "
+                f"S^(d-1), and S^0 is the two points +-1: lift the inputs to (x, 1) (VariationNormERM, "
+                f"Features(..., lift=True) or measureopt.lift(X))")
         self.X = X
         self.activation = get_activation(activation)
         self.lifted = bool(lift)
         self.inputs = self.lift_inputs(X, validate=False)
+        self._freeze()
 
     # ------------------------------------------------------------ properties
     @property

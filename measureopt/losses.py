@@ -15,6 +15,7 @@ from abc import ABC, abstractmethod
 
 import numpy as np
 
+from ._frozen import Frozen
 from ._validation import check_array
 
 def _expit(x):
@@ -30,13 +31,16 @@ def _xlogx(p):
 __all__ = ["Loss", "SquaredLoss", "LogisticLoss", "get_loss", "LOSSES"]
 
 
-class Loss(ABC):
-    """Base class: a loss convex in its first argument, elementwise over arrays."""
+class Loss(Frozen, ABC):
+    """Base class: a loss convex in its first argument, elementwise over arrays (immutable)."""
 
     #: Name used by problems and solvers' capability checks.
     name = "loss"
     #: :math:`\sup_f \ell''(f, y)`, the smoothness constant.
     curvature = np.inf
+
+    def __init__(self):
+        self._freeze()
 
     @abstractmethod
     def value(self, f, y):

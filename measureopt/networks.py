@@ -27,7 +27,7 @@ import warnings
 
 import numpy as np
 
-from ._validation import check_array, check_positive
+from ._validation import check_array, check_positive, check_real, check_torch_dtype
 from .measures import DiscreteMeasure, check_measure
 
 __all__ = ["network_measure", "lift", "from_network", "to_network", "weight_decay", "LiftedInputsWarning"]
@@ -75,9 +75,10 @@ def network_measure(a, W, scale=1.0, degree=1.0):
             f"a and W must have one entry per unit: a has shape {a.shape}, W has shape {W.shape}"
         )
     scale = check_array(scale, "scale", ndim=0)
+    degree = check_real(degree, "degree", 0.0)
     norms = np.linalg.norm(W, axis=1)
     keep = norms > 0
-    weights = float(scale) * a[keep] * norms[keep] ** float(degree)
+    weights = float(scale) * a[keep] * norms[keep] ** degree
     return DiscreteMeasure(weights, W[keep] / norms[keep, None])
 
 
@@ -202,8 +203,9 @@ def to_network(measure, dtype=None):
     ----------
     measure : DiscreteMeasure
         A measure on :math:`\mathbb{S}^{d-1}`.
-    dtype : torch.dtype, optional
-        Parameter type; ``torch.float64`` by default.
+    dtype : torch.dtype or str, optional
+        Parameter type (a floating dtype or its name, ``"float32"``);
+        ``torch.float64`` by default.
 
     Returns
     -------
@@ -214,7 +216,7 @@ def to_network(measure, dtype=None):
     import torch.nn as nn
 
     check_measure(measure)
-    dtype = torch.float64 if dtype is None else dtype
+    dtype = check_torch_dtype(dtype)
     k, d = measure.n_atoms, measure.dim
     root = np.sqrt(np.abs(measure.weights))
     net = nn.Sequential(nn.Linear(d, k, bias=False), nn.ReLU(), nn.Linear(k, 1, bias=False))

@@ -8,6 +8,7 @@ touches pyplot's global state.
 
 import numpy as np
 
+from ._validation import check_int, check_problem
 from .measures import check_measure
 from .sphere import nearest_geodesic_distance, sphere_grid
 
@@ -125,7 +126,9 @@ def plot_certificate(problem, measure, ax=None, thetas=None, n_points=2000):
     -------
     matplotlib.axes.Axes
     """
+    check_problem(problem)
     problem.check_measure(measure)
+    n_points = check_int(n_points, "n_points", minimum=1)
     d = problem.dim
     ax = _new_axes(ax)
     if d == 2 and thetas is None:
@@ -183,6 +186,7 @@ def plot_recovery(measure, teacher, ax=None):
     ax.set_ylabel(r"$|r_j|$")
     ax.set_xlim(left=0)
     ax.set_ylim(bottom=0)
-    ax.legend(loc="upper right", fontsize="small")
+    if measure.n_atoms:  # the zero measure (reg >= reg_max) has nothing to label
+        ax.legend(loc="upper right", fontsize="small")
     ax.set_title("recovery of the teacher")
     return ax

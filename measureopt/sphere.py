@@ -10,7 +10,7 @@ import warnings
 
 import numpy as np
 
-from ._validation import check_array, check_int, check_random_state
+from ._validation import check_array, check_int, check_positive, check_random_state
 
 __all__ = [
     "SPHERE_TOL",
@@ -47,6 +47,7 @@ def check_on_sphere(thetas, name, d=None, tol=SPHERE_TOL):
     ndarray, shape (k, d)
     """
     thetas = check_array(thetas, name, ndim=2, shape=("k", d if d is not None else "d"))
+    tol = check_positive(tol, "tol", strict=False)
     norms = np.linalg.norm(thetas, axis=1)
     off = np.abs(norms - 1.0) > tol
     if np.any(off):
@@ -90,7 +91,7 @@ def sample_sphere(d, n_points, seed=None):
     """
     n_points = check_int(n_points, "n_points", minimum=0)
     d = check_int(d, "d", minimum=1)
-    rng = check_random_state(seed)
+    rng = check_random_state(seed, "seed")
     g = rng.standard_normal((n_points, d))
     # A Gaussian vector is zero with probability 0; guard anyway.
     g[np.linalg.norm(g, axis=1) == 0, 0] = 1.0
@@ -134,6 +135,8 @@ def sphere_grid(d, n_points, seed=0):
     """
     d = check_int(d, "d", minimum=2)
     n_points = check_int(n_points, "n_points", minimum=1)
+    if seed is not None:
+        check_random_state(seed, "seed")
     if d == 2:
         offset = 0.0 if seed is None else check_random_state(seed).uniform(0, 2 * np.pi / n_points)
         angles = offset + 2 * np.pi * np.arange(n_points) / n_points

@@ -30,14 +30,20 @@ Suzuki (2021, Sec. 4):
 
 from dataclasses import dataclass
 
+import numbers
+
 import numpy as np
 
+from ._validation import check_real
 from .measures import check_measure
 from .sphere import geodesic_distance
 
 __all__ = ["TransportResult", "wasserstein", "wasserstein_details", "Recovery", "recovery"]
 
 _MASS_TOL = 1e-9
+#: Below this optimal value of the max-scaled cost the result is recomputed near the bottleneck (see ``_transport_p``).
+_RESOLVED = 1e-6
+_EMD_ITER = 10_000_000
 
 
 @dataclass(frozen=True)
@@ -84,12 +90,9 @@ class TransportResult:
 
 
 def _check_p(p):
-    if isinstance(p, bool):
-        raise TypeError(f"p must be a number >= 1 or inf; got {p!r}")
-    try:
-        p = float(p)
-    except (TypeError, ValueError) as exc:
-        raise TypeError(f"p must be a number >= 1 or inf; got {p!r}") from exc
+    if isinstance(p, bool) or not isinstance(p, numbers.Real):
+        raise TypeError(f"p must be a real number >= 1 or inf; got {type(p).__name__} {p!r}")
+    p = float(p)
     if not (p >= 1):
         raise ValueError(f"p must be >= 1 (or inf); got {p!r}")
     return p
@@ -112,23 +115,65 @@ def _bottleneck(a, b, cost):
     return float(levels[lo])
 
 
+def _transport_p(a, b, cost, p):
+    r"""``(W_p, plan)`` between probability vectors ``a``, ``b`` for a cost matrix ``>= 0`` and a finite ``p >= 1``.
+
+    Raising the cost to a large power overflows (:math:`\pi^{700}`) or
+    underflows (:math:`0.1^{400}`), so the transport is solved in a scaled
+    cost, :math:`W_p = s\,\mathrm{OT}\bigl((c/s)^p\bigr)^{1/p}`:
+
+    1. :math:`s = \max c`: the scaled costs lie in :math:`[0, 1]`. This is
+       the answer when the optimal value is at least ``_RESOLVED``.
+    2. Otherwise (the used costs are far below the largest one: close
+       measures with atoms across the sphere, large ``p``), :math:`s =
+       W_\infty\,10^{k/p}` just above the bottleneck distance, with the
+       scaled costs above 1 truncated to 1. The truncated problem's value is
+       a lower bound of the true one, attained when its plan puts no mass
+       on a truncated entry, which is checked (``k = 2, 4, 8, ...``
+       otherwise). Every entry of the optimal plan that matters then has a
+       scaled cost of at least :math:`10^{-k}` times its mass, far from
+       underflow.
+    """
+    import ot
+
+    biggest = float(cost.max(initial=0.0))
+    if biggest == 0.0:
+        return 0.0, ot.emd(a, b, np.zeros_like(cost), numItermax=_EMD_ITER)
+    scaled = (cost / biggest) ** p
+    plan = ot.emd(a, b, scaled, numItermax=_EMD_ITER)
+    value = max(float(np.sum(plan * scaled)), 0.0)
+    if value >= _RESOLVED:
+        return biggest * value ** (1.0 / p), plan
+    bottleneck = _bottleneck(a, b, cost)
+    if bottleneck == 0.0:
+        return 0.0, plan
+    k = 2.0
+    for _ in range(12):
+        scale = bottleneck * 10.0 ** (k / p)
+        if scale >= biggest:
+            break
+        ratio = cost / scale
+        capped = ratio > 1.0
+        truncated = np.minimum(ratio, 1.0) ** p
+        trial = ot.emd(a, b, truncated, numItermax=_EMD_ITER)
+        if float(trial[capped].sum()) <= 1e-14:
+            return scale * max(float(np.sum(trial * truncated)), 0.0) ** (1.0 / p), trial
+        k *= 2.0
+    return biggest * value ** (1.0 / p), plan
+
+
 def _part_distance(mu, nu, p):
     """(distance, plan) between two positive measures, each normalized to mass one."""
     if mu.n_atoms == 0 and nu.n_atoms == 0:
         return float("nan"), None
     if mu.n_atoms == 0 or nu.n_atoms == 0:
         return float(np.pi), None
-    import ot
-
     a = mu.weights / mu.weights.sum()
     b = nu.weights / nu.weights.sum()
     cost = geodesic_distance(mu.support, nu.support)
     if np.isinf(p):
         return _bottleneck(a, b, cost), None
-    cost_p = cost**p
-    plan = ot.emd(a, b, cost_p, numItermax=10_000_000)
-    value = float(np.sum(plan * cost_p))
-    return max(value, 0.0) ** (1.0 / p), plan
+    return _transport_p(a, b, cost, p)
 
 
 def wasserstein_details(mu, nu, p=2):
@@ -139,7 +184,10 @@ def wasserstein_details(mu, nu, p=2):
     mu, nu : DiscreteMeasure
         Measures on the same sphere :math:`\mathbb{S}^{d-1}`.
     p : float, default=2
-        Order, ``>= 1`` or ``numpy.inf`` (bottleneck distance).
+        Order, ``>= 1`` or ``numpy.inf`` (bottleneck distance). Any finite
+        order is computed in a scaled cost, so that large orders (``p = 700``)
+        stay finite and exact; :math:`D_p` increases with ``p`` towards
+        :math:`D_\infty`.
 
     Returns
     -------
@@ -172,8 +220,13 @@ def wasserstein_details(mu, nu, p=2):
     elif np.isinf(p):
         distance = max(parts[s][0] for s in parts if mean_mass[s] > 0)
     else:
-        distance = sum(mean_mass[s] / total * parts[s][0] ** p for s in parts if mean_mass[s] > 0)
-        distance = distance ** (1.0 / p)
+        # scaled by the largest part, like the costs, so that W**p neither overflows nor underflows
+        largest = max(parts[s][0] for s in parts if mean_mass[s] > 0)
+        if largest == 0:
+            distance = 0.0
+        else:
+            distance = sum(mean_mass[s] / total * (parts[s][0] / largest) ** p for s in parts if mean_mass[s] > 0)
+            distance = largest * distance ** (1.0 / p)
     return TransportResult(
         distance=float(distance),
         p=p,
@@ -198,7 +251,8 @@ def wasserstein(mu, nu, p=2):
     mu, nu : DiscreteMeasure
         Measures on the same sphere.
     p : float, default=2
-        Order, ``>= 1`` or ``numpy.inf``.
+        Order, ``>= 1`` or ``numpy.inf``; large finite orders are exact
+        (see :func:`wasserstein_details`).
 
     Returns
     -------
@@ -243,6 +297,8 @@ class Recovery:
 
     def recovered(self, min_captured=0.95, max_elsewhere=0.02):
         """bool: every ``captured`` within ``1 +- (1 - min_captured)`` and ``mass_elsewhere <= max_elsewhere``."""
+        min_captured = check_real(min_captured, "min_captured", 0.0, 1.0)
+        max_elsewhere = check_real(max_elsewhere, "max_elsewhere", 0.0)
         slack = 1.0 - min_captured
         return bool(np.all(np.abs(self.captured - 1.0) <= slack) and self.mass_elsewhere <= max_elsewhere)
 
@@ -257,8 +313,7 @@ def recovery(measure, reference, radius=0.05):
     check_measure(reference, "reference", d=measure.dim)
     if reference.n_atoms == 0:
         raise ValueError("reference must have at least one atom")
-    if not (np.isfinite(radius) and radius > 0):
-        raise ValueError(f"radius must be a positive number of radians; got {radius!r}")
+    radius = check_real(radius, "radius", 0.0, low_open=True)  # radians
     m = reference.n_atoms
     captured = np.zeros(m)
     distance = np.full(m, np.nan)

@@ -11,6 +11,7 @@ from measureopt.exceptions import (
     MeasureOptError,
     NotFittedError,
     SolverError,
+    SolverFailureWarning,
     SolverNotInstalledError,
 )
 
@@ -66,6 +67,7 @@ __all__ = [
     "ScaledSubgradientGD",
     "Solver",
     "SolverError",
+    "SolverFailureWarning",
     "SolverNotInstalledError",
     "Status",
     "TwoLayerTraining",

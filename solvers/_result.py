@@ -14,9 +14,12 @@ __all__ = ["Status", "Result"]
 class Status(str, enum.Enum):
     """Outcome of a solve. Values are plain strings (``Status.OPTIMAL == "optimal"``)."""
 
-    #: Converged to the requested tolerance.
+    #: Converged to the requested tolerance, with a certified gap: finite, of
+    #: scope ``"grid"`` or ``"sphere"`` (never from a local estimate).
     OPTIMAL = "optimal"
-    #: The backend stopped close to a solution but short of its tolerance.
+    #: Close to a solution but not certified to the tolerance: the backend
+    #: stopped short of it, the certified gap exceeds ``tol``, or the gap is
+    #: only an estimate (scope ``"local"`` or ``"none"``).
     OPTIMAL_INACCURATE = "optimal_inaccurate"
     #: Stopped at the iteration (or time) limit; the result holds the last iterate.
     MAX_ITER = "max_iter"
@@ -32,7 +35,8 @@ class Status(str, enum.Enum):
     #: but its certificate does not prove optimality: a stationary point of
     #: the non-convex parametrization, not necessarily the convex optimum.
     STATIONARY = "stationary"
-    #: NaN or inf appeared in the iterates.
+    #: NaN or inf appeared in the iterates, or the run diverged (its
+    #: objective far above that of the zero measure).
     NUMERICAL_ERROR = "numerical_error"
     #: The backend raised or returned no usable answer.
     SOLVER_ERROR = "solver_error"
@@ -44,6 +48,21 @@ class Status(str, enum.Enum):
     def success(self):
         """bool: ``True`` for ``OPTIMAL`` and ``OPTIMAL_INACCURATE``."""
         return self in (Status.OPTIMAL, Status.OPTIMAL_INACCURATE)
+
+    @property
+    def failure(self):
+        """bool: the run failed (a numerical or backend failure), as opposed to stopping short.
+
+        ``True`` for ``NUMERICAL_ERROR``, ``SOLVER_ERROR`` and the
+        ``INFEASIBLE*`` / ``UNBOUNDED*`` statuses (failures for the
+        always-feasible problems of this library). :meth:`solvers.Solver.solve`
+        warns with :class:`~measureopt.exceptions.SolverFailureWarning` for
+        these, and with :class:`~measureopt.exceptions.ConvergenceWarning` for
+        the other statuses except ``OPTIMAL`` (``OPTIMAL_INACCURATE``,
+        ``MAX_ITER``, ``STATIONARY``: the run stopped short of a certified
+        optimum).
+        """
+        return self not in (Status.OPTIMAL, Status.OPTIMAL_INACCURATE, Status.MAX_ITER, Status.STATIONARY)
 
 
 @dataclass(frozen=True)

@@ -1,26 +1,21 @@
-"""Torch settings shared by the torch solvers (particles, Algorithm 1): the dtype and the device."""
+"""Torch settings shared by the torch solvers (particles, Algorithm 1): the dtype and the device.
+
+The checks themselves live in :mod:`measureopt._validation` (``to_network``
+and :class:`~measureopt.deep.DeepMLP` use them too); a device that torch
+knows but that is not available here (``"cuda"`` without CUDA) is refused at
+once, by name.
+"""
+
+from measureopt._validation import check_torch_device, check_torch_dtype
 
 __all__ = ["resolve_dtype", "resolve_device"]
 
 
-def resolve_dtype(dtype):
+def resolve_dtype(dtype, name="dtype"):
     """A torch floating dtype from ``None`` (float64), a dtype, or its name (``"float32"``)."""
-    import torch
-
-    if dtype is None:
-        return torch.float64
-    if isinstance(dtype, str) and isinstance(getattr(torch, dtype, None), torch.dtype):
-        dtype = getattr(torch, dtype)
-    if isinstance(dtype, torch.dtype) and dtype.is_floating_point:
-        return dtype
-    raise ValueError(f"dtype must be a torch floating dtype or its name ('float64', 'float32'); got {dtype!r}")
+    return check_torch_dtype(dtype, name)
 
 
-def resolve_device(device):
-    """A torch device from ``None`` (the CPU), a device, or its name."""
-    import torch
-
-    try:
-        return torch.device("cpu" if device is None else device)
-    except (RuntimeError, TypeError) as exc:
-        raise ValueError(f"device must be a torch device or its name ('cpu', 'cuda'); got {device!r}") from exc
+def resolve_device(device, name="device"):
+    """A torch device from ``None`` (the CPU), a device, or its name; it must be available here."""
+    return check_torch_device(device, name)

@@ -12,7 +12,7 @@ from measureopt.exceptions import SolverNotInstalledError
 
 from ._result import Status
 
-__all__ = ["Backend", "BACKENDS", "CVXPY_STATUS_MAP", "available_backends", "get_backend"]
+__all__ = ["Backend", "BACKENDS", "CVXPY_STATUS_MAP", "available_backends", "get_backend", "check_backend_options"]
 
 
 @dataclass(frozen=True)
@@ -99,6 +99,44 @@ def get_backend(name):
             f"install it with 'pip install {backend.module}'"
         )
     return backend
+
+
+#: Options that ``cvxpy.Problem.solve`` takes itself, whatever the backend.
+_CVXPY_OPTIONS = frozenset({"warm_start", "ignore_dpp", "enforce_dpp", "canon_backend", "verbose"})
+
+
+def _known_options(backend):
+    """The option names ``backend`` accepts, or None when they cannot be listed without solving."""
+    if backend.name == "CLARABEL" and backend.is_available():
+        import clarabel
+
+        settings = {a for a in dir(clarabel.DefaultSettings()) if not a.startswith("_") and a != "default"}
+        return settings | {"use_quad_obj", "accept_unknown"} | _CVXPY_OPTIONS
+    return None
+
+
+def check_backend_options(options, backend=None, name="backend_options"):
+    """Check solver options for a backend: a dict with string keys (names the backend knows), or None.
+
+    ``backend`` (a :class:`Backend` or its name) enables the check of the
+    names where they can be listed (CLARABEL's settings), so that a typo is
+    refused at construction rather than at the first solve.
+    """
+    if options is None:
+        return None
+    if not isinstance(options, dict):
+        raise TypeError(f"{name} must be a dict of backend options or None; got {type(options).__name__}")
+    bad = [key for key in options if not isinstance(key, str)]
+    if bad:
+        raise TypeError(f"{name} must have option names (str) as keys; got {bad[:3]!r}")
+    if backend is not None:
+        backend = BACKENDS.get(backend.upper()) if isinstance(backend, str) else backend
+        known = None if backend is None else _known_options(backend)
+        unknown = sorted(set(options) - known) if known is not None else []
+        if unknown:
+            raise ValueError(f"{name} has option(s) {unknown} that {backend.name} does not know; "
+                             f"it knows {sorted(known)}")
+    return options
 
 
 def solve_cvxpy(cvx, backend, options, verbose=False):

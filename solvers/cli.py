@@ -24,6 +24,7 @@ import numpy as np
 import measureopt as mo
 
 from . import GridConvex
+from ._cli_args import MAX_SEED, integer, output_dir, real
 
 __all__ = ["main", "run_teacher_student", "build_parser"]
 
@@ -44,16 +45,20 @@ def build_parser():
             "solution with the teacher."
         ),
     )
-    ts.add_argument("--d", type=int, default=5, help="input dimension (default: 5)")
-    ts.add_argument("--m", type=int, default=3, help="teacher width, m <= d (default: 3)")
-    ts.add_argument("--n", type=int, default=200, help="number of samples (default: 200)")
-    ts.add_argument("--reg", type=float, default=1e-3, help="regularization lambda (default: 1e-3)")
-    ts.add_argument("--noise", type=float, default=0.0, help="output noise std (default: 0)")
-    ts.add_argument("--grid-size", type=int, default=2000, help="grid directions K (default: 2000)")
-    ts.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
+    ts.add_argument("--d", type=integer("d", minimum=2), default=5, help="input dimension, >= 2 (default: 5)")
+    ts.add_argument("--m", type=integer("m", minimum=1), default=3, help="teacher width, 1 <= m <= d (default: 3)")
+    ts.add_argument("--n", type=integer("n", minimum=1), default=200, help="number of samples (default: 200)")
+    ts.add_argument("--reg", type=real("reg", minimum=0, strict=True), default=1e-3,
+                    help="regularization lambda, > 0 (default: 1e-3)")
+    ts.add_argument("--noise", type=real("noise", minimum=0), default=0.0, help="output noise std, >= 0 (default: 0)")
+    ts.add_argument("--grid-size", type=integer("grid size", minimum=1), default=2000,
+                    help="grid directions K (default: 2000)")
+    ts.add_argument("--seed", type=integer("seed", minimum=0, maximum=MAX_SEED), default=0,
+                    help=f"random seed, 0 to {MAX_SEED} (default: 0)")
     ts.add_argument("--backend", default="auto",
                     help="auto (celer for the grid LASSO when installed, else CLARABEL), CLARABEL or SCS")
-    ts.add_argument("--out", default="results", help="output directory (default: results/)")
+    ts.add_argument("--out", type=output_dir, default="results",
+                    help="output directory, created if needed (default: results/)")
     ts.add_argument("--quiet", action="store_true", help="no progress bar")
     from .cli_deep import add_deep_parser
 
@@ -96,6 +101,7 @@ def run_teacher_student(d=5, m=3, n=200, reg=1e-3, noise=0.0, grid_size=2000, se
 
     solver = GridConvex(grid=grid_size, backend=backend, random_state=seed)
     out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)  # before the solve: a bad path fails at once
     stages = ["data", "solve", "compare", "figures"]
     bar = tqdm(total=len(stages), disable=not progress, desc="teacher-student", unit="step",
                file=sys.stderr, leave=False)
@@ -106,6 +112,7 @@ def run_teacher_student(d=5, m=3, n=200, reg=1e-3, noise=0.0, grid_size=2000, se
     bar.set_postfix_str(f"solve (K={grid_size}, {backend.upper()})")
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", mo.ConvergenceWarning)
+        warnings.simplefilter("always", mo.SolverFailureWarning)
         result = solver.solve(prob)
     bar.update()
     bar.set_postfix_str("compare")
@@ -113,7 +120,6 @@ def run_teacher_student(d=5, m=3, n=200, reg=1e-3, noise=0.0, grid_size=2000, se
     winf = mo.wasserstein(result.measure, data.teacher, p=np.inf)
     bar.update()
     bar.set_postfix_str("figures")
-    out.mkdir(parents=True, exist_ok=True)
     figures = _write_figures(prob, result.measure, data.teacher, out)
     bar.update()
     bar.close()
@@ -194,6 +200,11 @@ def main(argv=None):
     """
     parser = build_parser()
     args = parser.parse_args(argv)
+    # the checks that involve two flags, still before any work
+    if args.command == "teacher-student" and args.m > args.d:
+        parser.error(f"argument --m: m must be <= d (--d {args.d}) for orthonormal teacher directions; got {args.m}")
+    if args.command == "deep" and args.layers >= 2 and args.reg == 0:
+        parser.error(f"argument --reg: reg must be > 0 when --layers >= 2; got {args.reg:g}")
     if args.command == "teacher-student":
         start = time.perf_counter()
         try:

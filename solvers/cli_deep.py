@@ -17,6 +17,7 @@ import numpy as np
 import measureopt as mo
 from measureopt.deep import DeepConvexProgram
 
+from ._cli_args import MAX_SEED, integer, output_dir, real
 from .deep_crosscheck import deep_crosscheck
 from .scaled_subgradient import ScaledSubgradientGD
 
@@ -35,18 +36,24 @@ def add_deep_parser(sub):
             "W2, the optimality check of Prop. 1 and V(w, u)."
         ),
     )
-    p.add_argument("--layers", type=int, default=2, help="hidden layers L (default: 2)")
-    p.add_argument("--width", type=int, default=10,
+    p.add_argument("--layers", type=integer("layers", minimum=1), default=2, help="hidden layers L (default: 2)")
+    p.add_argument("--width", type=integer("width", minimum=1), default=10,
                    help="width of the last hidden layer; layer l has width * 2^(L-l) (default: 10)")
-    p.add_argument("--n", type=int, default=100, help="training samples (default: 100)")
-    p.add_argument("--reg", type=float, default=1e-3, help="lambda of every layer's l_{1,2} term (default: 1e-3)")
-    p.add_argument("--reg-u", type=float, default=1e-3, help="lambda of the output weights (default: 1e-3)")
-    p.add_argument("--step", type=float, default=0.5, help="step eta of Algorithm 1 (default: 0.5)")
-    p.add_argument("--iters", type=int, default=5000, help="iterations of Algorithm 1 (default: 5000)")
-    p.add_argument("--seed", type=int, default=0, help="seed of the data and the network (default: 0)")
-    p.add_argument("--threads", type=int, default=1,
+    p.add_argument("--n", type=integer("n", minimum=2), default=100, help="training samples, >= 2 (default: 100)")
+    p.add_argument("--reg", type=real("reg", minimum=0), default=1e-3,
+                   help="lambda of every layer's l_{1,2} term, >= 0 (> 0 when L >= 2) (default: 1e-3)")
+    p.add_argument("--reg-u", type=real("reg-u", minimum=0, strict=True), default=1e-3,
+                   help="lambda of the output weights, > 0 (default: 1e-3)")
+    p.add_argument("--step", type=real("step", minimum=0, strict=True), default=0.5,
+                   help="step eta of Algorithm 1 (default: 0.5)")
+    p.add_argument("--iters", type=integer("iters", minimum=1), default=5000,
+                   help="iterations of Algorithm 1 (default: 5000)")
+    p.add_argument("--seed", type=integer("seed", minimum=0, maximum=MAX_SEED), default=0,
+                   help=f"seed of the data and the network, 0 to {MAX_SEED} (default: 0)")
+    p.add_argument("--threads", type=integer("threads", minimum=1), default=1,
                    help="torch threads (default: 1; small networks step ~10x faster on one thread of a busy machine)")
-    p.add_argument("--out", default="results-deep", help="output directory (default: results-deep/)")
+    p.add_argument("--out", type=output_dir, default="results-deep",
+                   help="output directory, created if needed (default: results-deep/)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     return p
 
@@ -61,18 +68,22 @@ def run_deep(layers=2, width=10, n=100, reg=1e-3, reg_u=1e-3, step=0.5, iters=50
 
     from measureopt.deep import approximation_variance, optimality_check  # torch, on first use
 
-    if threads is not None:
-        torch.set_num_threads(int(threads))
-
     if layers < 1 or width < 1 or n < 2 or iters < 1:
         raise ValueError(f"need layers >= 1, width >= 1, n >= 2 and iters >= 1; got layers={layers}, "
                          f"width={width}, n={n}, iters={iters}")
+    if threads is not None and int(threads) < 1:
+        raise ValueError(f"threads must be >= 1 or None; got {threads}")
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)  # before the training: a bad path fails at once
+    if threads is not None:
+        torch.set_num_threads(int(threads))
     X, y = mo.cosine_task(n, seed)
     widths = [width * 2 ** (layers - l) for l in range(1, layers + 1)]
     # the problem carries the data and the lambdas; its (random) atoms are not used by the training
     problem = DeepConvexProgram.random(X, y, widths, seed=seed, reg=reg, reg_u=reg_u)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", mo.ConvergenceWarning)
+        warnings.simplefilter("always", mo.SolverFailureWarning)
         trained = ScaledSubgradientGD(step=step, max_iter=iters, seed=seed, verbose=progress,
                                       record_every=max(1, iters // 200)).solve(problem)
         net = trained.stats["network"]
@@ -81,8 +92,6 @@ def run_deep(layers=2, width=10, n=100, reg=1e-3, reg_u=1e-3, step=0.5, iters=50
     variance = approximation_variance(net, X)
     with torch.no_grad():
         fit = net(torch.tensor(X)).numpy()[:, 0]
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
     figures = _write_figures(trained, optimality, X, y, fit, out)
     report = {
         "config": {"layers": layers, "widths": widths, "n": n, "reg": reg, "reg_u": reg_u, "step": step,

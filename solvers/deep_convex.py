@@ -10,7 +10,7 @@ from measureopt.oracles import Scope
 
 from ._base import Outcome, Solver
 from ._result import Status
-from .backends import CVXPY_STATUS_MAP, get_backend, solve_cvxpy
+from .backends import CVXPY_STATUS_MAP, check_backend_options, get_backend, solve_cvxpy
 
 __all__ = ["DeepConvex"]
 
@@ -138,8 +138,7 @@ class DeepConvex(Solver):
 
     def __init__(self, backend="CLARABEL", backend_options=None, tol=1e-6, verbose=False):
         get_backend(backend)
-        if backend_options is not None and not isinstance(backend_options, dict):
-            raise TypeError(f"backend_options must be a dict or None; got {type(backend_options).__name__}")
+        check_backend_options(backend_options, backend)
         check_positive(tol, "tol")
         self.backend = backend
         self.backend_options = backend_options

@@ -112,8 +112,14 @@ def deep_crosscheck(network, X, Y, reg, reg_u, loss="squared", solver=None):
     DeepCrossCheck
         Prints as a table; ``to_dict()`` gives plain numbers.
     """
+    from torch import nn
+
     from measureopt.deep import DeepMLP, atoms_from_network  # torch, on first use
 
+    if not isinstance(network, (DeepMLP, nn.Sequential)):
+        raise TypeError(f"network must be a DeepMLP or a torch.nn.Sequential; got {type(network).__name__}")
+    if solver is not None and not callable(getattr(solver, "solve", None)):
+        raise TypeError(f"solver must be a solver such as DeepConvex() or None; got {type(solver).__name__}")
     net = DeepMLP.from_module(network)
     program = DeepConvexProgram(X, Y, atoms_from_network(net, X), reg=reg, reg_u=reg_u, activation=net.activation,
                                 loss=loss)

@@ -20,7 +20,7 @@ from measureopt.oracles import certified_oracle
 from ._base import Outcome, Solver
 from ._result import Status
 from ._weights import fit_weights
-from .backends import CVXPY_STATUS_MAP, get_backend, solve_cvxpy
+from .backends import CVXPY_STATUS_MAP, check_backend_options, get_backend, solve_cvxpy
 
 __all__ = ["ExactReLU", "arrangement_patterns", "pattern_program", "pattern_measure", "solve_patterns",
            "adjacent_patterns", "PatternFit"]  # arrangement_patterns: re-exported from measureopt.arrangement
@@ -270,6 +270,7 @@ def adjacent_patterns(X, thetas, tie_tol=TIE_TOL, max_ties=3):
     X = np.asarray(X, dtype=float)
     thetas = np.atleast_2d(np.asarray(thetas, dtype=float))
     max_ties = check_int(max_ties, "max_ties", minimum=0)
+    tie_tol = check_positive(tie_tol, "tie_tol", strict=False)
     if thetas.shape[1] != X.shape[1]:
         raise ValueError(f"thetas must have shape (k, {X.shape[1]}); got {thetas.shape}")
     u = thetas @ X.T  # (k, n)
@@ -355,11 +356,14 @@ class ExactReLU(Solver):
         self.max_patterns = check_int(max_patterns, "max_patterns", minimum=1)
         get_backend(backend)
         self.backend = backend
-        self.backend_options = backend_options
+        self.backend_options = check_backend_options(backend_options, backend)
         self.tol = check_positive(tol, "tol")
-        check_random_state(random_state)
+        check_random_state(random_state, "random_state")
         self.random_state = random_state
         self.verbose = verbose
+
+    def _check_solvable(self, problem):
+        self._check(problem)
 
     def _check(self, problem):
         if self.patterns == "enumerate" and problem.dim > 3:
@@ -375,13 +379,15 @@ class ExactReLU(Solver):
     def _solve(self, problem):
         self._check(problem)
         masks = arrangement_patterns(problem.features.inputs, self.patterns, self.n_patterns,
-                                     check_random_state(self.random_state))
+                                     check_random_state(self.random_state, "random_state"))
         if len(masks) > self.max_patterns:
             raise ValueError(
                 f"the arrangement has {len(masks)} patterns, above max_patterns={self.max_patterns} "
                 f"(n = {problem.n_samples}, d = {problem.dim}); raise max_patterns or use "
                 "patterns='sample'"
             )
+        if len(masks) == 0:
+            return self._all_inputs_zero(problem)
         fit = solve_patterns(problem, masks, self.backend, self.backend_options, self.verbose)
         measure, status, message, raw, cvx = fit.measure, fit.status, fit.message, fit.raw_status, fit.cvx
         backend = get_backend(self.backend)
@@ -408,6 +414,20 @@ class ExactReLU(Solver):
                    "backend": backend.name, "backend_status": raw,
                    "backend_objective": cvx.value if raw != "solver_error" else None,
                    "sup_eta": cert.sup_eta, "sup_eta_upper": cert.sup_eta_upper},
+        )
+
+    def _all_inputs_zero(self, problem):
+        """No nonzero pattern: every input is zero, every ReLU feature vanishes, and the zero measure is optimal."""
+        measure = DiscreteMeasure.zero(problem.dim)
+        cert = problem.dual_certificate(measure, oracle=certified_oracle(problem), tol=self.tol)
+        status = Status.OPTIMAL if cert.relative_gap <= self.tol else Status.OPTIMAL_INACCURATE
+        return Outcome(
+            measure=measure, status=status, gap_scope=cert.scope, gap_exhausted=cert.exhausted, n_iter=0,
+            dual_gap=cert.gap, message="every input is zero: each ReLU feature vanishes on the data, so the "
+                                       f"zero measure is optimal (certified relative gap {cert.relative_gap:.2e})",
+            stats={"gap_scope": cert.scope, "exact": True, "n_patterns": 0, "backend": None,
+                   "backend_status": None, "backend_objective": None, "sup_eta": cert.sup_eta,
+                   "sup_eta_upper": cert.sup_eta_upper},
         )
 
     def _convergence_hint(self):

@@ -7,13 +7,13 @@ import warnings
 
 import numpy as np
 
-from measureopt._validation import check_int, check_positive
+from measureopt._validation import check_int, check_positive, check_random_state
 from measureopt.oracles import GridOracle
 from measureopt.measures import DiscreteMeasure
 from measureopt.sphere import check_on_sphere, sphere_grid
 
 from ._lasso import polish
-from .backends import CVXPY_STATUS_MAP, get_backend, solve_cvxpy
+from .backends import CVXPY_STATUS_MAP, check_backend_options, get_backend, solve_cvxpy
 from ._base import Outcome, Solver
 from ._result import Status
 from ._weights import fit_weights
@@ -84,10 +84,13 @@ class GridConvex(Solver):
         calls optimal is reported ``"optimal"``; above it the status is
         ``"optimal_inaccurate"``.
     prune_tol : float, default=1e-8
-        Atoms with :math:`|r_k| \le` ``prune_tol`` :math:`\max_k|r_k|` are
-        dropped from the returned measure (interior-point backends leave tiny
-        nonzero weights everywhere). The objective and the gap are computed
-        after pruning.
+        Atoms with :math:`|r_k| \le` ``prune_tol`` :math:`\max(\max_k|r_k|, w_0)`
+        are dropped from the returned measure (interior-point backends leave
+        tiny nonzero weights everywhere), with :math:`w_0` the problem's
+        absolute weight scale (:meth:`~measureopt.MeasureProblem.weight_scale`):
+        when the gridded optimum is zero the backend's weights are all tiny,
+        and judging them against the largest of them alone would keep them
+        all. The objective and the gap are computed after pruning.
     polish : bool, default=True
         After the backend, re-solve the optimality conditions on the support
         it found: for BLASSO, with signs :math:`s_S` fixed,
@@ -144,14 +147,12 @@ class GridConvex(Solver):
                  prune_tol=1e-8, polish=True, random_state=0, verbose=False):
         if isinstance(grid, numbers.Integral) and not isinstance(grid, bool):
             check_int(grid, "grid", minimum=1)
-        else:
-            check_on_sphere(grid, "grid")
+        elif len(check_on_sphere(grid, "grid")) == 0:
+            raise ValueError(f"grid must hold at least one direction; got an array of shape {np.shape(grid)}")
         if not _is_auto(backend):
             get_backend(backend)
-        if backend_options is not None and not isinstance(backend_options, dict):
-            raise TypeError(
-                f"backend_options must be a dict or None; got {type(backend_options).__name__}"
-            )
+        check_backend_options(backend_options, "CLARABEL" if _is_auto(backend) else backend)
+        check_random_state(random_state, "random_state")
         check_positive(tol, "tol")
         check_positive(prune_tol, "prune_tol", strict=False)
         self.grid = grid
@@ -178,6 +179,31 @@ class GridConvex(Solver):
             f"[{backend.iteration_option!r}]."
         )
 
+    def _failure_hint(self, status):
+        other = "SCS" if self._cvxpy_backend().name == "CLARABEL" else "CLARABEL"
+        return (f"The gridded problem is always feasible and bounded, so the backend failed numerically: try "
+                f"backend={other!r}, or rescale the data (y and X).")
+
+    @staticmethod
+    def objective_scale(problem):
+        r"""The constant :math:`c \ge 1` the CVXPY objective of :meth:`build` is divided by.
+
+        :math:`c = \max(1, \lambda w_0 / F(0))`, with :math:`w_0` the
+        problem's :meth:`~measureopt.MeasureProblem.weight_scale` and
+        :math:`F(0)` the data term at zero: the penalty of an atom of typical
+        weight over the data term. It is 1 (no change) unless the penalty
+        dominates, which happens only for :math:`\lambda` of the order of
+        ``reg_max`` or above; there the unscaled penalty coefficient
+        (e.g. :math:`\lambda = 10^9`) makes Clarabel fail, while the scaled
+        model keeps its coefficients of order 1. The constrained form is not
+        scaled.
+        """
+        if not problem.penalized:
+            return 1.0
+        data = float(problem.data_fit(np.zeros(problem.n_samples)))
+        ratio = problem.reg * problem.weight_scale() / data if data > 0 else 0.0
+        return max(1.0, ratio) if np.isfinite(ratio) else 1.0
+
     def grid_for(self, problem):
         """The grid directions used for ``problem``, shape ``(K, d)``."""
         if isinstance(self.grid, numbers.Integral):
@@ -190,7 +216,9 @@ class GridConvex(Solver):
         Returns
         -------
         cvx_problem : cvxpy.Problem
-            The LASSO above.
+            The LASSO above, its objective divided by
+            :meth:`objective_scale` (1 unless ``reg`` is of the order of
+            ``reg_max`` or above).
         weights : cvxpy.Variable, shape (K,)
             The variable to read the solution from.
         grid : ndarray, shape (K, d)
@@ -208,13 +236,16 @@ class GridConvex(Solver):
         else:  # logistic: log(1 + exp(-y f))
             data = cp.sum(cp.logistic(-cp.multiply(problem.y, pred))) / n
         if problem.penalized:
-            return cp.Problem(cp.Minimize(data + problem.reg * cp.norm1(r))), r, grid
+            scale = self.objective_scale(problem)
+            objective = data + problem.reg * cp.norm1(r)
+            return cp.Problem(cp.Minimize(objective if scale == 1.0 else objective / scale)), r, grid
         return cp.Problem(cp.Minimize(data), [cp.norm1(r) <= problem.radius]), r, grid
 
     def _finish(self, problem, grid, weights, status):
         """Prune, certify on the grid, polish: ``(measure, cert, polished)``."""
         oracle = GridOracle(grid)
-        measure = DiscreteMeasure(weights, grid).prune(self.prune_tol, relative=True)
+        largest = float(np.max(np.abs(weights), initial=0.0))
+        measure = DiscreteMeasure(weights, grid).prune(self.prune_tol * max(largest, problem.weight_scale()))
         cert = problem.dual_certificate(measure, oracle=oracle)
         polished = False
         if self.polish and status.success and measure.n_atoms:
@@ -311,7 +342,8 @@ class GridConvex(Solver):
             stats={
                 "backend": backend.name,
                 "backend_status": raw_status,
-                "backend_objective": cvx.value if raw_status != "solver_error" else None,
+                "backend_objective": (cvx.value * self.objective_scale(problem)
+                                      if raw_status != "solver_error" and cvx.value is not None else None),
                 "backend_solve_time": stats.solve_time if stats is not None else None,
                 "compile_time": getattr(cvx, "compilation_time", None),
                 "grid_size": int(grid.shape[0]),

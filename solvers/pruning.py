@@ -82,16 +82,19 @@ class Prune(Solver):
             raise ValueError(f"method must be one of {PRUNE_METHODS}; got {method!r}")
         self.k = check_int(k, "k", minimum=1, maximum=measure.n_atoms)
         self.method = method
-        check_random_state(random_state)
+        check_random_state(random_state, "random_state")
         self.random_state = random_state
         if certificate_oracle is not None and not callable(getattr(certificate_oracle, "maximize", None)):
             raise TypeError(f"certificate_oracle must have a maximize(features, q) method; got "
                             f"{type(certificate_oracle).__name__}")
         self.certificate_oracle = certificate_oracle
 
+    def _check_solvable(self, problem):
+        problem.check_measure(self.measure)
+
     def _solve(self, problem):
         measure = problem.check_measure(self.measure)
-        rng = check_random_state(self.random_state)
+        rng = check_random_state(self.random_state, "random_state")
         selected = _select(measure.weights, self.k, self.method, rng)
         support = measure.support[selected]
         r, sweeps = fit_weights(problem, support, r0=measure.weights[selected])

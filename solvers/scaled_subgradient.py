@@ -53,8 +53,9 @@ def mininorm_subgradient(network, X, Y, reg, reg_u, loss="squared"):
     layers, out = list(network.layers), network.out
     L = len(layers)
     lam = _per_layer(reg, L)
+    reg_u = check_positive(reg_u, "reg_u", strict=False)
     sizes = [layers[0].shape[1]] + [w.shape[0] for w in layers]
-    smooth = loss_value(network(X), Y, loss) + float(reg_u) * torch.mean(torch.sum(out**2, dim=1))
+    smooth = loss_value(network(X), Y, loss) + reg_u * torch.mean(torch.sum(out**2, dim=1))
     grads = torch.autograd.grad(smooth, layers + [out])
     inf = torch.tensor(float("inf"), dtype=out.dtype, device=out.device)
     with torch.no_grad():
@@ -228,7 +229,7 @@ class ScaledSubgradientGD(Solver):
         resolve_device(device)
         self.device = device
         self.dtype = resolve_dtype(dtype)
-        check_random_state(seed)
+        check_random_state(seed, "seed")
         self.seed = seed
         self.verbose = bool(verbose)
 
@@ -242,7 +243,7 @@ class ScaledSubgradientGD(Solver):
         if isinstance(self.seed, numbers.Integral):
             return int(self.seed), int(self.seed)
         if not hasattr(self, "_drawn_seeds"):
-            rng = check_random_state(self.seed)
+            rng = check_random_state(self.seed, "seed")
             self._drawn_seeds = tuple(int(x) for x in rng.integers(0, 2**63 - 1, size=2))
         return self._drawn_seeds
 

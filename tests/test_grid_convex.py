@@ -147,7 +147,8 @@ def test_backend_exception_becomes_a_failure_result(teacher_problem, monkeypatch
         raise cp.error.SolverError("simulated backend crash")
 
     monkeypatch.setattr(cp.Problem, "solve", boom)
-    res = solvers.GridConvex(grid=100, backend="CLARABEL").solve(prob)
+    with pytest.warns(mo.SolverFailureWarning, match="failed with status solver_error"):
+        res = solvers.GridConvex(grid=100, backend="CLARABEL").solve(prob)
     assert res.status == solvers.Status.SOLVER_ERROR
     assert "simulated backend crash" in res.message
     assert res.measure.n_atoms == 0  # no point came back: the zero measure
@@ -168,7 +169,8 @@ def test_non_finite_backend_point_is_a_numerical_error(teacher_problem, monkeypa
         return out
 
     monkeypatch.setattr(cp.Problem, "solve", poisoned)
-    res = solvers.GridConvex(grid=100, backend="CLARABEL").solve(prob)
+    with pytest.warns(mo.SolverFailureWarning, match="failed with status numerical_error"):
+        res = solvers.GridConvex(grid=100, backend="CLARABEL").solve(prob)
     assert res.status == solvers.Status.NUMERICAL_ERROR
     assert np.all(np.isfinite(res.measure.weights))
     assert np.isfinite(res.objective)

@@ -208,7 +208,8 @@ def test_fig2_norm_dependent_gd_is_reported_honestly(fig2):
 # ------------------------------------------------------------- loop contract
 def test_divergence_is_a_status_with_finite_numbers(small):
     _, prob = small
-    res = solvers.ParticleGD(width=10, step_size=1e4, r0=1.0, max_iter=500).solve(prob)
+    with pytest.warns(mo.SolverFailureWarning, match="failed with status numerical_error.*Lower the step size"):
+        res = solvers.ParticleGD(width=10, step_size=1e4, r0=1.0, max_iter=500).solve(prob)
     assert res.status == solvers.Status.NUMERICAL_ERROR
     assert not res.success
     assert np.isfinite(res.objective)

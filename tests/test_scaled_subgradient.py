@@ -227,7 +227,7 @@ def test_cross_entropy():
 
 def test_huge_step_is_a_numerical_error_with_a_finite_network():
     prob = _program(N=40)
-    with pytest.warns(mo.ConvergenceWarning, match="numerical_error"):
+    with pytest.warns(mo.SolverFailureWarning, match="numerical_error"):
         res = solvers.ScaledSubgradientGD(step=1e3, max_iter=500, widths=(8, 6)).solve(prob)
     assert res.status == "numerical_error" and res.n_iter < 500
     assert "last finite iterate" in res.message

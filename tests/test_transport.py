@@ -91,7 +91,7 @@ def test_equal_mass_scaling():
 
 @pytest.mark.parametrize(
     "p, exc, match",
-    [(0.5, ValueError, "p must be >= 1"), ("two", TypeError, "p must be a number"), (True, TypeError, "p must")],
+    [(0.5, ValueError, "p must be >= 1"), ("two", TypeError, "p must be a real number"), ("1.0", TypeError, "p must be a real number"), (True, TypeError, "p must")],
 )
 def test_bad_order(two_positive, p, exc, match):
     with pytest.raises(exc, match=match):

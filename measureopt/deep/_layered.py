@@ -2,7 +2,8 @@ r"""The solution type of Program (21): a layered measure, with its recovery as a
 
 import numpy as np
 
-from .._validation import check_array
+from .._frozen import Frozen
+from .._validation import check_array, check_real, check_torch_dtype
 
 __all__ = ["LayeredMeasure"]
 
@@ -13,7 +14,7 @@ def _frozen(arr):
     return arr
 
 
-class LayeredMeasure:
+class LayeredMeasure(Frozen):
     r"""A point of Program (21) (Fang et al. 2022, Sec. V): densities and reweighted connections.
 
     Layer :math:`\ell = 1, \dots, L` has reference atoms :math:`z^{(\ell)}_k`
@@ -66,12 +67,9 @@ class LayeredMeasure:
         wt = [_frozen(check_array(w, f"wt[{i}]", ndim=2, shape=(K[i], K[i + 1]))) for i, w in enumerate(wt)]
         ut = _frozen(check_array(ut, "ut", ndim=2, shape=(K[-1], "k")))
         for name, value in (("_atoms", atoms), ("_pi", pi), ("_p", p), ("_wt", wt)):
-            object.__setattr__(self, name, tuple(value))
-        object.__setattr__(self, "_ut", ut)
-        object.__setattr__(self, "_activation", str(activation))
-
-    def __setattr__(self, name, value):
-        raise AttributeError("LayeredMeasure is immutable")
+            self._set(name, tuple(value))
+        self._set("_ut", ut)
+        self._set("_activation", str(activation))
 
     def __reduce__(self):
         return (type(self), (list(self._atoms), list(self._pi), list(self._p), list(self._wt), self._ut,
@@ -97,6 +95,7 @@ class LayeredMeasure:
 
     def kept(self, rtol=1e-9):
         """tuple of ndarray of int: per layer, the atoms whose mass exceeds ``rtol`` times the layer's largest."""
+        rtol = check_real(rtol, "rtol", 0.0, 1.0, high_open=True)
         return tuple(np.flatnonzero(w > rtol * w.max(initial=0.0)) for w in self.weights)
 
     @property
@@ -179,6 +178,7 @@ class LayeredMeasure:
         """
         from ._mlp import DeepMLP
 
+        dtype = check_torch_dtype(dtype)  # before any work
         kept, w, u = self.connections(rtol)
         masses = self.weights
         layers = [self._atoms[0][kept[0]]]

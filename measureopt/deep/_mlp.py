@@ -8,7 +8,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from .._validation import check_array, check_int, check_positive
+from .._validation import check_array, check_int, check_positive, check_torch_dtype, draw_seed
 
 __all__ = ["DeepMLP", "TORCH_ACTIVATIONS", "atoms_from_network"]
 
@@ -44,12 +44,13 @@ class DeepMLP(nn.Module):
     n_outputs : int, default=1
         k, the size of each :math:`u_j`.
     activation : {"tanh", "relu", "sigmoid", "softplus"}, default="tanh"
-    seed : int, default=0
-        Initialization: :math:`w^{(\ell)}_{j,k} \sim N(0, m_{\ell-1})`, so that
+    seed : None, int or numpy.random.Generator, default=0
+        Seeds the initialization (an int is used as the torch seed; None or
+        a Generator draws one): :math:`w^{(\ell)}_{j,k} \sim N(0, m_{\ell-1})`, so that
         the pre-activations are of order one at any width, and
         :math:`u_j \sim N(0, I_k)`, so that the output starts near zero (the
         mean-field limit).
-    dtype : torch.dtype, default=torch.float64
+    dtype : torch.dtype or str, default=torch.float64
 
     Attributes
     ----------
@@ -66,8 +67,9 @@ class DeepMLP(nn.Module):
         if not widths:
             raise ValueError("widths must hold at least one hidden layer (L >= 1); got an empty sequence")
         n_outputs = check_int(n_outputs, "n_outputs", minimum=1)
+        dtype = check_torch_dtype(dtype)
         self.activation = _check_activation(activation)
-        gen = torch.Generator().manual_seed(int(seed))
+        gen = torch.Generator().manual_seed(draw_seed(seed, "seed"))
         sizes = [d] + widths
         self.layers = nn.ParameterList(
             nn.Parameter(torch.randn(m, m_in, generator=gen, dtype=dtype) * m_in**0.5)
@@ -77,6 +79,7 @@ class DeepMLP(nn.Module):
     @classmethod
     def from_weights(cls, layers, out, activation="tanh", dtype=None):
         """A network with the given weights ``layers`` (:math:`w^{(\\ell)}`, (m_l, m_{l-1})) and ``out`` (m_L, k)."""
+        dtype = check_torch_dtype(dtype)
         layers = [check_array(w, f"layers[{i}]", ndim=2) for i, w in enumerate(layers)]
         out = check_array(out, "out", ndim=2)
         for i in range(1, len(layers)):
@@ -84,7 +87,6 @@ class DeepMLP(nn.Module):
                 raise ValueError(f"layers[{i}] must have shape (m, {layers[i - 1].shape[0]}); got {layers[i].shape}")
         if out.shape[0] != layers[-1].shape[0]:
             raise ValueError(f"out must have shape ({layers[-1].shape[0]}, k); got {out.shape}")
-        dtype = torch.float64 if dtype is None else dtype
         net = cls(layers[0].shape[1], [w.shape[0] for w in layers], out.shape[1], activation, dtype=dtype)
         with torch.no_grad():
             for param, w in zip(net.layers, layers):
@@ -191,6 +193,7 @@ class DeepMLP(nn.Module):
         data = loss_value(out, Y, loss)
         layer, top = self.regularizers()
         regs = _per_layer(reg, len(layer))
+        reg_u = check_positive(reg_u, "reg_u", strict=False)
         return data + sum(r * v for r, v in zip(regs, layer)) + reg_u * top
 
 

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .._frozen import Frozen
 from .._validation import check_array, check_positive
 from ..activations import get_activation
 from ._layered import LayeredMeasure
@@ -108,7 +109,7 @@ class DeepGap:
         return self.gap / max(abs(self.primal), np.finfo(float).tiny)
 
 
-class DeepConvexProgram:
+class DeepConvexProgram(Frozen):
     r"""Program (21) of Fang et al. (2022): a deep network as a convex program over feature distributions.
 
     Each reference measure :math:`\rho_0^{(\ell)}` is discretized by
@@ -161,6 +162,10 @@ class DeepConvexProgram:
     \frac12\lVert f - y\rVert^2`; the cross-entropy is
     :math:`\log\sum_c e^{f_c} - \langle f, y\rangle` with :math:`y` a row
     of class probabilities.
+
+    The program is immutable: its arrays are private read-only copies (the
+    caller's arrays are left as they were), the per-layer sequences are
+    tuples, and its attributes cannot be set.
 
     Parameters
     ----------
@@ -239,13 +244,10 @@ class DeepConvexProgram:
                                      f"got min {v.min():.3g}, pi @ p = {pi[i] @ v:.12g}")
         self.X, self.Y, self.atoms, self.pi, self.densities = X, Y, atoms, pi, densities
         self.reg, self.reg_u, self.activation, self.loss = reg, reg_u, activation, loss
-        for arr in (X, Y, *atoms, *pi, *(densities or [])):
-            arr.flags.writeable = False
         h = get_activation(activation)
         self.features = [h(X @ atoms[0].T / d)] + [h(a.T) for a in atoms[1:]]
-        for arr in self.features:
-            arr.flags.writeable = False
         self._check_representable()
+        self._freeze()  # private read-only copies; the per-layer lists become tuples
 
     @staticmethod
     def _check_targets(Y, N, loss):
@@ -291,8 +293,6 @@ class DeepConvexProgram:
                 raise ValueError(
                     f"Program (21) with these densities is infeasible: atoms {bad[:5].tolist()} of layer {l + 1} "
                     f"have positive mass but are not combinations of the features of layer {l}")
-            for arr in (U, SVt, inside, res, representable):
-                arr.flags.writeable = False
             self.bases.append({"U": U, "SVt": SVt, "atoms": inside, "residual": res,
                                "representable": representable})
 

@@ -2,6 +2,7 @@ r"""Wasserstein distances between the feature distributions of two layered measu
 
 import numpy as np
 
+from ..transport import _bottleneck, _check_p, _transport_p
 from ._layered import LayeredMeasure
 
 __all__ = ["layer_wasserstein"]
@@ -18,7 +19,7 @@ def layer_wasserstein(mu, nu, p=2, rtol=1e-9):
     square difference over the N training points,
     :math:`\lVert z - z'\rVert/\sqrt N`, between feature vectors for layers
     :math:`\ell \ge 2` (the units of a pre-activation). Exact optimal
-    transport (POT's ``emd2``).
+    transport (POT's ``emd``).
 
     Parameters
     ----------
@@ -27,6 +28,9 @@ def layer_wasserstein(mu, nu, p=2, rtol=1e-9):
         network's :meth:`~measureopt.deep.LayeredMeasure.from_network` and a
         solution of Program (21) on its atoms).
     p : float, default=2
+        Order, ``>= 1`` or ``numpy.inf`` (the bottleneck distance); finite
+        orders are computed in a scaled cost, so large ones stay finite and
+        exact (as in :func:`measureopt.wasserstein`).
     rtol : float, default=1e-9
 
     Returns
@@ -42,14 +46,13 @@ def layer_wasserstein(mu, nu, p=2, rtol=1e-9):
     if [a.shape[1] for a in mu.atoms] != [a.shape[1] for a in nu.atoms]:
         raise ValueError(f"mu and nu must have atoms of the same lengths per layer; got "
                          f"{[a.shape[1] for a in mu.atoms]} and {[a.shape[1] for a in nu.atoms]}")
-    p = float(p)
-    if not p >= 1:
-        raise ValueError(f"p must be >= 1; got {p}")
+    p = _check_p(p)
     out = []
     for l, (ka, kb) in enumerate(zip(mu.kept(rtol), nu.kept(rtol))):
         a, b = mu.weights[l][ka], nu.weights[l][kb]
         A, B = mu.atoms[l][ka], nu.atoms[l][kb]
         scale = 1.0 if l == 0 else np.sqrt(A.shape[1])
         cost = ot.dist(A, B, metric="euclidean") / scale
-        out.append(float(ot.emd2(a / a.sum(), b / b.sum(), cost**p)) ** (1 / p))
+        a, b = a / a.sum(), b / b.sum()
+        out.append(_bottleneck(a, b, cost) if np.isinf(p) else _transport_p(a, b, cost, p)[0])
     return out

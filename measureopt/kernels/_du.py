@@ -468,9 +468,12 @@ def predicted_rate(K, eta, n_steps):
     >>> predicted_rate(0.5, eta=1.0, n_steps=2)
     array([1.    , 0.75  , 0.5625])
     """
-    if np.ndim(K) == 2:
+    if isinstance(K, bool):
+        raise TypeError("K must be a number (lambda_min) or a square matrix; got bool")
+    K = check_array(K, "K", finite=False)
+    if K.ndim == 2:
         lam = lambda_min(K)
-    elif np.ndim(K) == 0 and not isinstance(K, (bool, str, bytes)):
+    elif K.ndim == 0:
         lam = float(K)
     else:
         raise TypeError(f"K must be a number (lambda_min) or a square matrix; got {type(K).__name__} "

@@ -72,7 +72,7 @@ def du_network_init(d, width, depth, architecture="fc", seed=None, n_pixels=None
     d = check_int(d, "d", minimum=1)
     m = check_int(width, "width", minimum=1)
     depth = check_int(depth, "depth", minimum=1)
-    rng = check_random_state(seed)
+    rng = check_random_state(seed, "seed")
     if architecture == "conv":
         if n_pixels is None:
             raise TypeError("n_pixels (p) is required for architecture='conv'")

@@ -6,7 +6,7 @@ other module the ``torch.func`` Jacobian path.
 
 import numpy as np
 
-from .._validation import check_array, check_int
+from .._validation import check_array, check_int, check_torch_device
 
 METHODS = ("auto", "structured", "jacobian")
 
@@ -75,7 +75,7 @@ def empirical_ntk(module, X, Y=None, batch_size=256, device=None, method="auto")
     first = next(module.parameters(), None)
     if first is None:
         raise ValueError("module has no parameters: its NTK is zero")
-    device = first.device if device is None else torch.device(device)
+    device = first.device if device is None else check_torch_device(device)
     dtype = first.dtype
     X = check_array(X, "X", ndim=2)
     Y = X if Y is None else check_array(Y, "Y", ndim=2, shape=("p", X.shape[1]))

@@ -4,7 +4,7 @@ import functools
 
 import numpy as np
 
-from .._validation import check_int
+from .._validation import check_array, check_int
 
 __all__ = ["gaussian_pair_expectation"]
 
@@ -13,9 +13,14 @@ __all__ = ["gaussian_pair_expectation"]
 MAX_NODES = 300
 
 
+def check_nodes(n_nodes):
+    """``n_nodes`` of a Gauss-Hermite rule: an int in ``[1, MAX_NODES]``."""
+    return check_int(n_nodes, "n_nodes", minimum=1, maximum=MAX_NODES)
+
+
 def _nodes(n_nodes):
     """Nodes and weights of N(0, 1) (probabilists' Hermite), cached: the rule solves an eigenproblem."""
-    return _rule(check_int(n_nodes, "n_nodes", minimum=1, maximum=MAX_NODES))
+    return _rule(check_nodes(n_nodes))
 
 
 @functools.lru_cache(maxsize=8)
@@ -55,7 +60,14 @@ def gaussian_pair_expectation(f, g, a, b, c, n_nodes=100):
     ndarray
         The expectation, with the broadcast shape of ``a, b, c``.
     """
-    a, b, c = np.broadcast_arrays(*(np.asarray(t, dtype=float) for t in (a, b, c)))
+    for name, fn in (("f", f), ("g", g)):
+        if not callable(fn):
+            raise TypeError(f"{name} must be a callable (a vectorized function of arrays); got {type(fn).__name__}")
+    a, b, c = (check_array(t, name) for t, name in ((a, "a"), (b, "b"), (c, "c")))
+    try:
+        a, b, c = np.broadcast_arrays(a, b, c)
+    except ValueError:
+        raise ValueError(f"a, b and c must broadcast together; got shapes {a.shape}, {b.shape} and {c.shape}") from None
     shape = a.shape
     a, b, c = a.ravel(), b.ravel(), c.ravel()
     z, w = _nodes(n_nodes)

@@ -4,7 +4,7 @@ import numpy as np
 
 from .._validation import check_array, check_positive
 from ..activations import get_activation
-from ._gauss import gaussian_pair_expectation
+from ._gauss import check_nodes, gaussian_pair_expectation
 from ._random_features import _pair, arccos_kernel, rf_kernel_inf
 
 __all__ = ["ntk_kernels", "ntk_kernels_finite"]
@@ -33,6 +33,7 @@ def ntk_kernels(X, Y=None, activation="relu", sigma=1.0, n_nodes=100):
     """
     X, Y = _pair(X, Y)
     sigma = check_positive(sigma, "sigma")
+    n_nodes = check_nodes(n_nodes)
     h = get_activation(activation)
     k_u = rf_kernel_inf(X, Y, activation=h, sigma=sigma, n_nodes=n_nodes)
     if h.name == "relu":

@@ -1,11 +1,13 @@
 r"""Random-feature kernels at finite and infinite width (Fang, Dong & Zhang, Sec. III; Berthier 2018, Prop. 2.1)."""
 
+import numbers
+
 import numpy as np
 from scipy.special import gammaln
 
 from .._validation import check_array, check_positive
 from ..activations import get_activation
-from ._gauss import gaussian_pair_expectation
+from ._gauss import check_nodes, gaussian_pair_expectation
 
 __all__ = ["arccos_kernel", "f2_kernel", "random_feature_kernel", "rf_kernel_inf", "J_ARCCOS"]
 
@@ -46,6 +48,8 @@ def _pair(X, Y, name_x="X"):
 
 
 def _degree(degree):
+    if isinstance(degree, bool) or not isinstance(degree, numbers.Real):
+        raise TypeError(f"degree must be 0, 1 or 2; got {type(degree).__name__}")
     if degree not in J_ARCCOS:
         raise ValueError(f"degree must be 0, 1 or 2 (a closed form exists for (u)_+^degree); got {degree!r}; "
                          "for other activations use rf_kernel_inf (Gauss-Hermite quadrature)")
@@ -170,6 +174,7 @@ def rf_kernel_inf(X, Y=None, activation="relu", sigma=1.0, n_nodes=100):
     """
     X, Y = _pair(X, Y)
     sigma = check_positive(sigma, "sigma")
+    n_nodes = check_nodes(n_nodes)
     h = get_activation(activation)
     if h.name == "relu":
         return arccos_kernel(X, Y, 1, sigma)

@@ -27,9 +27,10 @@ branch-and-bound elsewhere; a problem's ``duality_gap`` uses it, so the
 default gap certifies the continuous problem.
 """
 
+from .._validation import check_int, check_positive
 from ..features import as_features
 from ._arrangement import ArrangementOracle
-from ._base import ROUNDING, Scope, SupResult
+from ._base import ROUNDING, Scope, SupResult, _check_max_time
 from ._branch_and_bound import BranchAndBound
 from ._grid import GridOracle
 from ._local import LocalOracle, riemannian_ascent
@@ -67,6 +68,9 @@ def certified_oracle(features, max_arrangement_size=400, rtol=1e-8, max_time=Non
         (``SupResult.exhausted``).
     """
     features = as_features(features)
+    max_arrangement_size = check_int(max_arrangement_size, "max_arrangement_size", minimum=0)
+    rtol = check_positive(rtol, "rtol")
+    max_time = _check_max_time(max_time)
     exact = features.is_relu or features.is_step
     small = features.dim == 2 or (features.dim == 3 and features.n_samples <= max_arrangement_size)
     if exact and small:

@@ -2,7 +2,7 @@ r"""Certified upper bound of :math:`\sup|c_q|` over the sphere by branch-and-bou
 
 import numpy as np
 
-from .._validation import check_int, check_positive
+from .._validation import check_int, check_oracle, check_positive
 from ._base import ROUNDING, Deadline, Scope, SupResult, _check_max_time, _prepare
 from ._local import LocalOracle
 from ._relu_kernel import HAVE_NUMBA, relu_cap_bounds_compiled
@@ -245,7 +245,7 @@ class BranchAndBound:
         self.n_enumerate = check_int(n_enumerate, "n_enumerate", minimum=0)
         if self.n_enumerate > 12:
             raise ValueError(f"n_enumerate must be at most 12 (2**n_enumerate patterns per box); got {n_enumerate}")
-        self.local = LocalOracle() if local is None else local
+        self.local = LocalOracle() if check_oracle(local, "local") is None else local
         self.chunk = check_int(chunk, "chunk", minimum=1)
         if engine not in ("auto", "numba", "numpy"):
             raise ValueError(f"engine must be 'auto', 'numba' or 'numpy'; got {engine!r}")

@@ -28,6 +28,8 @@ class GridOracle:
 
     def __init__(self, thetas):
         self.thetas = check_on_sphere(thetas, "thetas")
+        if self.thetas.shape[0] == 0:
+            raise ValueError(f"thetas must hold at least one direction; got shape {self.thetas.shape}")
 
     def __repr__(self):
         return f"GridOracle(<{len(self.thetas)} directions>)"

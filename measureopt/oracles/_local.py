@@ -2,7 +2,7 @@ r"""Grid search with Riemannian local refinement: fast, a lower bound."""
 
 import numpy as np
 
-from .._validation import check_int
+from .._validation import check_array, check_int, check_positive, check_random_state
 from ..features import as_features
 from ..sphere import check_on_sphere, sphere_grid
 from ._base import Scope, _prepare, _result
@@ -38,7 +38,10 @@ def riemannian_ascent(features, q, thetas, max_iter=200, grad_tol=1e-13):
         :math:`c_q` there (signed).
     """
     features = as_features(features)
-    theta = np.array(thetas, dtype=float, copy=True)
+    q = check_array(q, "q", ndim=1, shape=(features.n_samples,))
+    theta = check_array(thetas, "thetas", ndim=2, shape=("k", features.dim), copy=True)
+    max_iter = check_int(max_iter, "max_iter", minimum=0)
+    grad_tol = check_positive(grad_tol, "grad_tol", strict=False)
     val = features.correlation(q, theta)
     sign = np.where(val >= 0, 1.0, -1.0)
     f = sign * val
@@ -113,6 +116,7 @@ class LocalOracle:
         self.grid = check_int(grid, "grid", minimum=1)
         self.n_starts = check_int(n_starts, "n_starts", minimum=1)
         self.max_iter = check_int(max_iter, "max_iter", minimum=1)
+        check_random_state(random_state, "random_state")
         self.random_state = random_state
         self._grids = {}
 

@@ -28,116 +28,21 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._validation import check_array, check_positive
+from .._frozen import Frozen
+from .._validation import check_array, check_int, check_oracle, check_positive
 from ..certificates import DualityGap
 from ..features import Features
 from ..losses import Loss
 from ..measures import check_measure
 from ..oracles import GridOracle, certified_oracle
 from ..sphere import sphere_grid
+from ._penalties import TV, TVBall
+from ._zero import ZERO_CHECK_MAX_TIME, zero_certificate
 
-__all__ = ["MeasureProblem", "TV", "TVBall", "Vertex", "DEFAULT_ORACLE_GRID_SIZE"]
+__all__ = ["MeasureProblem", "TV", "TVBall", "Vertex", "DEFAULT_ORACLE_GRID_SIZE", "ZERO_CHECK_MAX_TIME"]
 
 #: Number of directions of the default grid oracle of :meth:`MeasureProblem.grid_duality_gap`.
 DEFAULT_ORACLE_GRID_SIZE = 10_000
-
-#: Relative slack of the constraint :math:`\lVert\nu\rVert_{TV}\le\delta` (rounding of convex combinations).
-FEASIBILITY_RTOL = 1e-9
-
-
-class TV:
-    r"""Penalized form: :math:`G(\nu) = \lambda\lVert\nu\rVert_{TV}` (Akiyama & Suzuki eq. 8; Berthier eq. 8).
-
-    Parameters
-    ----------
-    reg : float
-        :math:`\lambda > 0`.
-
-    Notes
-    -----
-    Dual constraint :math:`\sup_\theta|c_q(\theta)| \le \lambda`, so a dual
-    vector is made feasible by the scale :math:`s = \min(1, \lambda/\bar c)`.
-    Frank-Wolfe runs on the epigraph :math:`\{(\nu, t): \lVert\nu\rVert_{TV}
-    \le t \le M\}` with :math:`M = F(0)/\lambda`, whose vertices are
-    :math:`(0, 0)` and :math:`(\pm M\delta_\theta, M)`.
-    """
-
-    name = "tv"
-    penalized = True
-
-    def __init__(self, reg):
-        self.reg = check_positive(reg, "reg")
-
-    def __repr__(self):
-        return f"TV(reg={self.reg:g})"
-
-    def __eq__(self, other):
-        return isinstance(other, TV) and other.reg == self.reg
-
-    def __hash__(self):
-        return hash(("tv", self.reg))
-
-    def value(self, total_variation):
-        r""":math:`\lambda\lVert\nu\rVert_{TV}`."""
-        return self.reg * total_variation
-
-    @property
-    def certificate_scale(self):
-        """:math:`\\lambda`: the certificate is :math:`\\eta = c_q/\\lambda`."""
-        return self.reg
-
-    @property
-    def epigraph_weight(self):
-        """Weight of the epigraph variable :math:`t` in Frank-Wolfe's objective: :math:`\\lambda`."""
-        return self.reg
-
-
-class TVBall:
-    r"""Constrained form: :math:`\lVert\nu\rVert_{TV} \le \delta` (Berthier eq. 2 and 4).
-
-    Parameters
-    ----------
-    radius : float
-        :math:`\delta > 0`.
-
-    Notes
-    -----
-    The ball's extreme points are :math:`\pm\delta\,\delta_\theta`, so the
-    Frank-Wolfe vertex is :math:`s\,\delta\,\delta_{\theta^\star}` with
-    :math:`\theta^\star = \arg\max|c_q|` and :math:`s` its sign (Berthier
-    eq. 5). The dual is :math:`\max_q D(q) - \delta\sup_\theta|c_q(\theta)|`.
-    The objective of a measure outside the ball (beyond a relative rounding
-    slack of ``1e-9``) is :math:`+\infty`.
-    """
-
-    name = "tv_ball"
-    penalized = False
-
-    def __init__(self, radius):
-        self.radius = check_positive(radius, "radius")
-
-    def __repr__(self):
-        return f"TVBall(radius={self.radius:g})"
-
-    def __eq__(self, other):
-        return isinstance(other, TVBall) and other.radius == self.radius
-
-    def __hash__(self):
-        return hash(("tv_ball", self.radius))
-
-    def value(self, total_variation):
-        """0 inside the ball, ``inf`` outside (the indicator)."""
-        return 0.0 if total_variation <= self.radius * (1 + FEASIBILITY_RTOL) else np.inf
-
-    @property
-    def certificate_scale(self):
-        """1: the certificate of the constrained form is :math:`c_q` itself."""
-        return 1.0
-
-    @property
-    def epigraph_weight(self):
-        """0: the constrained form has no penalty term."""
-        return 0.0
 
 
 @dataclass(frozen=True)
@@ -160,7 +65,7 @@ class Vertex:
     t: float
 
 
-class MeasureProblem:
+class MeasureProblem(Frozen):
     r"""A convex problem over signed measures on the sphere: features, loss and penalty.
 
     .. math::
@@ -200,6 +105,9 @@ class MeasureProblem:
     optimality iff :math:`|\eta|\le 1` with equality and the weight's sign on
     the support, Akiyama & Suzuki eq. 10) or :math:`c_q(\theta)`
     (constrained).
+
+    A problem is immutable: its arrays are private read-only copies and its
+    attributes cannot be set (build a new problem instead).
     """
 
     def __init__(self, features, y, loss, penalty):
@@ -218,6 +126,7 @@ class MeasureProblem:
         self.y = y
         self.loss = loss
         self.penalty = penalty
+        self._freeze()
 
     # ------------------------------------------------------------ properties
     @property
@@ -396,8 +305,8 @@ class MeasureProblem:
         The support is added so that the measure is feasible for the gridded
         problem the gap of :meth:`grid_duality_gap` certifies.
         """
-        grid = sphere_grid(self.dim, size, seed=0)
-        if measure is not None and measure.n_atoms:
+        grid = sphere_grid(self.dim, check_int(size, "size", minimum=1), seed=0)
+        if measure is not None and self.check_measure(measure).n_atoms:
             grid = np.concatenate([grid, measure.support])
         return GridOracle(grid)
 
@@ -431,12 +340,12 @@ class MeasureProblem:
             ``scope`` says which problem the gap certifies.
         """
         self.check_measure(measure)
-        if oracle is None:
+        tol = check_positive(tol, "tol", strict=False)
+        precision = check_positive(precision, "precision", strict=False)
+        if max_time is not None:
+            check_positive(max_time, "max_time")
+        if check_oracle(oracle) is None:
             oracle = self.default_oracle(measure, max_time=max_time)
-        if not callable(getattr(oracle, "maximize", None)):
-            raise TypeError(
-                f"oracle must have a maximize(problem, q) method; got {type(oracle).__name__}"
-            )
         pred = self.predict(measure)
         q = self.dual_vector(prediction=pred)
         primal = float(self.data_fit(pred) + self.penalty.value(measure.total_variation))
@@ -537,9 +446,79 @@ class MeasureProblem:
         For ``reg >= reg_max`` the zero measure is optimal in the penalized
         form (its certificate is bounded by 1).
         """
-        oracle = self.default_oracle() if oracle is None else oracle
+        oracle = self.default_oracle() if check_oracle(oracle) is None else oracle
         q0 = self.dual_vector(prediction=np.zeros(self.n_samples))
         return oracle.maximize(self.features, q0).upper
+
+    def weight_scale(self):
+        r"""The absolute scale of an atom's weight: :math:`w_0 = \operatorname{rms}(y) / B`.
+
+        :math:`B = \max_i\sup_\theta|\sigma(\langle\theta, \tilde x_i\rangle)|
+        = \max_i\max(|\sigma(\lVert\tilde x_i\rVert)|, |\sigma(-\lVert\tilde x_i\rVert)|)`
+        (every activation is nondecreasing) bounds what an atom of unit
+        weight adds to any prediction, so removing an atom of weight
+        :math:`|r| \le \epsilon w_0` changes no prediction by more than
+        :math:`\epsilon\operatorname{rms}(y)`.
+
+        This is the one absolute scale against which tiny weights are
+        judged, wherever atoms are dropped or counted: a weight is negligible
+        at relative level :math:`\epsilon` when :math:`|r_j| \le \epsilon
+        \max(\max_k|r_k|, w_0)`, so a measure whose weights are *all* tiny
+        (an interior-point point of a problem whose optimum is zero) is not
+        judged against its own largest weight only. Used by
+        :class:`~solvers.GridConvex` (``prune_tol``),
+        :func:`~measureopt.effective_neurons` (``scale=``),
+        :func:`~measureopt.crosscheck` and the particle solvers' history.
+
+        Returns
+        -------
+        float
+            0 when :math:`y = 0` or every feature vanishes (then only the
+            relative test applies).
+        """
+        act = self.features.activation
+        xnorm = np.linalg.norm(self.features.inputs, axis=1)
+        bound = float(np.max(np.maximum(np.abs(act(xnorm)), np.abs(act(-xnorm))), initial=0.0))
+        rms = float(np.sqrt(np.mean(np.square(self.y))))
+        return rms / bound if bound > 0 and np.isfinite(bound) else 0.0
+
+    def zero_certificate(self, max_time=ZERO_CHECK_MAX_TIME):
+        r"""The certificate of the zero measure when it is provably optimal (``reg >= reg_max``), else ``None``.
+
+        In the penalized form the zero measure is optimal iff
+        :math:`\sup_\theta|c_{q_0}(\theta)| \le \lambda` with :math:`q_0 =
+        -\ell'(0)` (:meth:`reg_max`); its dual point is then :math:`q_0`
+        itself (scale 1), and :math:`D(q_0) = J(0)` by Fenchel's equality, so
+        the gap is 0 up to rounding. This method says so only when it is
+        *certified*: the upper bound on the sup given by :meth:`default_oracle`
+        (exact for ReLU in low dimension, branch-and-bound otherwise) is at
+        most :math:`\lambda`. It is cheap both ways: the correlation at a
+        few directions (the inputs with the largest
+        :math:`|q_{0,i}|\lVert\tilde x_i\rVert`, and :math:`\pm\tilde X^\top q_0`
+        and its positive and negative parts, the best of them refined by a
+        short local ascent) is a lower bound on the sup (above
+        :math:`\lambda`: no), a closed-form bound on the whole sphere is an
+        upper bound (at most :math:`\lambda`: yes), and a certified oracle is
+        asked only in between: branch-and-bound, which stops as soon as the
+        question is settled either way, then, if it is still open, the
+        default oracle (exact for ReLU in low dimension) with the rest of the
+        budget.
+
+        Parameters
+        ----------
+        max_time : float or None, default=ZERO_CHECK_MAX_TIME
+            Budget in seconds of the oracle. When it runs out before the
+            bound reaches :math:`\lambda`, the answer is ``None`` (not proven).
+
+        Returns
+        -------
+        DualityGap or None
+            ``None`` for the constrained form, or when the zero measure is not
+            proven optimal. Otherwise the zero measure's certificate:
+            ``sup_eta_upper <= 1``, ``scope == "sphere"`` (the continuous
+            problem, hence also any gridded one).
+        """
+        return zero_certificate(self, max_time)
 
     def lmo(self, q, oracle=None):
         r"""Frank-Wolfe vertex for the dual vector ``q`` (Berthier eq. 5).
@@ -560,7 +539,7 @@ class MeasureProblem:
         -------
         Vertex
         """
-        oracle = self.default_oracle() if oracle is None else oracle
+        oracle = self.default_oracle() if check_oracle(oracle) is None else oracle
         found = oracle.maximize(self.features, q)
         return self.vertex(found)
 

@@ -151,7 +151,7 @@ class RandomFeatureRegression(_RidgeEstimator):
         else:
             m = check_int(100 if self.n_features is None else self.n_features, "n_features", minimum=1)
             sigma = check_positive(self.sigma, "sigma")
-            thetas = sigma * check_random_state(self.random_state).standard_normal((m, d))
+            thetas = sigma * check_random_state(self.random_state, "random_state").standard_normal((m, d))
         m = len(thetas)
         solver = ("primal" if m <= n else "dual") if self.solver == "auto" else self.solver
 

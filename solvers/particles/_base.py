@@ -10,12 +10,13 @@ import numpy as np
 from measureopt._validation import check_array, check_int, check_positive, check_random_state
 from measureopt.measures import effective_neurons
 from measureopt.networks import network_measure
-from measureopt.oracles import LocalOracle
+from measureopt.oracles import LocalOracle, Scope
 
+from .. import _checkpoint
 from .._base import Outcome, Solver
 from .._loop import progress
 from .._result import Status
-from .._torch import resolve_dtype
+from .._torch import resolve_device, resolve_dtype
 
 __all__ = ["ParticleSolver"]
 
@@ -80,11 +81,23 @@ class ParticleSolver(Solver):
         ``callback(iteration, a, W)`` with the current torch tensors, at
         every record.
     checkpoint : str or path, optional
-        File to save the run to every ``checkpoint_every`` iterations.
+        File to save the run to every ``checkpoint_every`` iterations and at
+        the end. Checked when ``solve`` starts (its directory must exist and
+        be writable; it must not be a directory); written atomically (a
+        temporary file in the same directory, then renamed), so an
+        interrupted write keeps the previous checkpoint.
     checkpoint_every : int, default=1000
     resume : str or path, optional
         Checkpoint to continue from; the continued run follows the same
-        trajectory as an uninterrupted one.
+        trajectory as an uninterrupted one. The checkpoint must come from
+        the same problem (data, ``reg``, loss, activation) and the same
+        solver parameters, except those that do not change the trajectory
+        (``max_iter``, ``tol``, ``stationary_tol``, ``check_every``,
+        ``record_every``, ``callback``, the checkpoint options,
+        ``certify``, the oracles, ``polish``, ``verbose``): a mismatch
+        raises ``ValueError`` naming what differs. The file is read as data
+        only (``weights_only``); a corrupted or truncated file raises
+        ``ValueError`` naming it.
     certify : bool, default=True
         Compute the final duality gap with ``certificate_oracle``. The
         default oracle has a budget of the solve's own time or 10 s,
@@ -126,8 +139,13 @@ class ParticleSolver(Solver):
     ``"numerical_error"`` (a non-finite loss; the result holds the last
     finite iterate). ``history`` holds ``iteration``, ``objective``
     (:math:`J(\nu)`, full batch), ``network_objective``, ``n_effective``
-    (:func:`~measureopt.effective_neurons`) and ``elapsed`` (seconds since
-    the start, resumed runs included).
+    (:func:`~measureopt.effective_neurons`, against the problem's
+    :meth:`~measureopt.MeasureProblem.weight_scale`) and ``elapsed``
+    (seconds since the start, resumed runs included).
+
+    When ``reg >= reg_max`` is certified the zero measure is optimal and
+    :class:`~solvers.Solver` returns it without training (no ``stats["a"]``,
+    ``stats["W"]``; ``stats["zero_certificate"]`` is ``True``).
     """
 
     _requires = {"loss": ("squared", "logistic"), "penalty": ("tv",)}
@@ -144,14 +162,18 @@ class ParticleSolver(Solver):
         self.check_every = check_int(check_every, "check_every", minimum=1)
         self.batch_size = None if batch_size is None else check_int(batch_size, "batch_size", minimum=1)
         self.init = init
-        check_random_state(random_state)
+        check_random_state(random_state, "random_state")
         self.random_state = random_state
+        resolve_device(device)
         self.device = device
         self.dtype = resolve_dtype(dtype)
         self.record_every = check_int(record_every, "record_every", minimum=1)
         if callback is not None and not callable(callback):
             raise TypeError(f"callback must be callable; got {type(callback).__name__}")
         self.callback = callback
+        for name, value in (("checkpoint", checkpoint), ("resume", resume)):
+            if value is not None and not isinstance(value, (str, os.PathLike)):
+                raise TypeError(f"{name} must be a file path (str or os.PathLike) or None; got {type(value).__name__}")
         self.checkpoint = checkpoint
         self.checkpoint_every = check_int(checkpoint_every, "checkpoint_every", minimum=1)
         self.resume = resume
@@ -185,7 +207,14 @@ class ParticleSolver(Solver):
     def _convergence_hint(self):
         return "Increase max_iter, the width, or change the step size."
 
+    def _failure_hint(self, status):
+        return "Lower the step size (the particles diverged), or rescale the data."
+
     # -- the loop
+    def _check_solvable(self, problem):
+        if self.init is not None and self.resume is None:
+            self._check_init(problem)
+
     def _check_init(self, problem):
         a, W = self._unpack_init(self.init)
         a = check_array(a, "init[0] (a)", ndim=1, shape=(self.width,))
@@ -204,11 +233,11 @@ class ParticleSolver(Solver):
         return TwoLayer(problem, self._scale(), self._on_sphere(problem), self._penalty_for(problem),
                         self.device, self.dtype)
 
-    def _start(self, problem):
+    def _start(self, problem, fingerprint):
         import torch
 
         if self.resume is not None:
-            return self._load(self.resume, problem)
+            return self._load(self.resume, problem, fingerprint)
         if self.init is not None:
             a, W = self._check_init(problem)
         else:
@@ -218,27 +247,30 @@ class ParticleSolver(Solver):
         rule = self._rule()
         return _Run(0, a, W, rule.init(a, W), {k: [] for k in _HISTORY}, 0.0, np.nan), None
 
-    def _save(self, run, generator_state):
-        import torch
+    #: Parameters that do not change the trajectory: a run may resume with other values of these.
+    _RESUMABLE = ("max_iter", "stationary_tol", "tol", "check_every", "record_every", "callback", "checkpoint",
+                  "checkpoint_every", "resume", "certify", "certificate_oracle", "monitor_oracle", "polish",
+                  "verbose")
 
+    def _fingerprint(self, problem):
+        return _checkpoint.fingerprint(problem, self, ignore=self._RESUMABLE)
+
+    def _save(self, run, generator_state, fingerprint):
         payload = {
-            "solver": type(self).__name__, "iteration": run.iteration, "a": run.a.cpu(),
-            "W": run.W.cpu(), "state": run.state, "history": run.history, "elapsed": run.elapsed,
-            "last_check": run.last_check,
+            "solver": type(self).__name__, "fingerprint": fingerprint, "iteration": run.iteration,
+            "a": run.a.cpu(), "W": run.W.cpu(), "state": run.state, "history": run.history,
+            "elapsed": run.elapsed, "last_check": run.last_check,
             "generator": generator_state,
         }
-        tmp = f"{self.checkpoint}.tmp"
-        torch.save(payload, tmp)
-        os.replace(tmp, self.checkpoint)
+        _checkpoint.save(self.checkpoint, payload)
 
-    def _load(self, path, problem):
+    def _load(self, path, problem, fingerprint):
         import torch
 
-        if not os.path.exists(path):
-            raise FileNotFoundError(f"resume: no checkpoint at {path!s}")
-        data = torch.load(path, map_location="cpu", weights_only=True)
+        data = _checkpoint.load(path, "resume")
         if data.get("solver") != type(self).__name__:
             raise ValueError(f"resume: checkpoint {path!s} was written by {data.get('solver')}, not {type(self).__name__}")
+        _checkpoint.check_fingerprint(data.get("fingerprint"), fingerprint, path)
         expected = (self.width, problem.dim)
         if tuple(data["W"].shape) != expected:
             raise ValueError(f"resume: checkpoint has W of shape {tuple(data['W'].shape)}; expected {expected}")
@@ -266,14 +298,21 @@ class ParticleSolver(Solver):
     def _solve(self, problem):
         import torch
 
+        # checkpoint paths are checked before any work, not at the first save
+        if self.checkpoint is not None:
+            _checkpoint.check_path(self.checkpoint, "checkpoint")
+        if self.resume is not None:
+            _checkpoint.check_path(self.resume, "resume", must_exist=True)
+        fingerprint = self._fingerprint(problem) if self.checkpoint is not None or self.resume is not None else None
         model = self._model(problem)
         rule = self._rule()
-        run, gen_state = self._start(problem)
+        run, gen_state = self._start(problem, fingerprint)
         generator = torch.Generator(device=self.device)
         generator.manual_seed(self._seeds()[1])
         if gen_state is not None:
             generator.set_state(gen_state)
         monitor = LocalOracle(grid=1000, n_starts=2) if self.monitor_oracle is None else self.monitor_oracle
+        weight_scale = problem.weight_scale()  # the absolute scale of effective_neurons
         cert_oracle = self.certificate_oracle
         bar = progress(self, self.max_iter, initial=run.iteration)
         start = time.perf_counter() - run.elapsed
@@ -307,7 +346,7 @@ class ParticleSolver(Solver):
                 h["iteration"].append(k)
                 h["objective"].append(objective)
                 h["network_objective"].append(loss + float(model.penalty(a, full.norms)))
-                h["n_effective"].append(effective_neurons(self._measure(model, a, W)))
+                h["n_effective"].append(effective_neurons(self._measure(model, a, W), scale=weight_scale))
                 h["elapsed"].append(time.perf_counter() - start)
                 if self.callback is not None:
                     self.callback(k, a, W)
@@ -322,7 +361,7 @@ class ParticleSolver(Solver):
             if self.checkpoint is not None and k % self.checkpoint_every == 0 and k > run.iteration:
                 run.a, run.W, run.state, run.iteration = a, W, state, k
                 run.elapsed = time.perf_counter() - start
-                self._save(run, gen_state)
+                self._save(run, gen_state, fingerprint)
             last = (a, W)
             a, W, state = rule.update(a, W, terms, state, model, generator)
             k += 1
@@ -330,7 +369,7 @@ class ParticleSolver(Solver):
         if self.checkpoint is not None:
             run.a, run.W, run.state, run.iteration = a, W, state, k
             run.elapsed = time.perf_counter() - start
-            self._save(run, gen_state)
+            self._save(run, gen_state, fingerprint)
         return self._finish(problem, model, a, W, k, status, reason, message, run.history, cert_oracle,
                             solve_time=time.perf_counter() - start)
 
@@ -357,7 +396,7 @@ class ParticleSolver(Solver):
         """
         import warnings
 
-        from measureopt.exceptions import ConvergenceWarning
+        from measureopt.exceptions import ConvergenceWarning, SolverFailureWarning
 
         from ..sliding_frank_wolfe import SlidingFrankWolfe
 
@@ -365,7 +404,8 @@ class ParticleSolver(Solver):
         sfw = SlidingFrankWolfe(tol=1e-6 if self.tol is None else self.tol, warm_start=measure,
                                 max_time=self.polish)
         with warnings.catch_warnings():
-            warnings.simplefilter("ignore", ConvergenceWarning)
+            warnings.simplefilter("ignore", ConvergenceWarning)  # the polished status is read below
+            warnings.simplefilter("ignore", SolverFailureWarning)
             res = sfw.solve(problem)
         before = problem.objective(measure)
         lower = res.objective - res.dual_gap if np.isfinite(res.dual_gap) else -np.inf
@@ -405,8 +445,10 @@ class ParticleSolver(Solver):
                            f"J {polish_stats['network_measure_objective']:.8g} -> {polished.objective:.8g}; "
                            f"the network is at most {polish_stats['network_gap']:.3e} above J*")
         if not message:
+            # Solver.solve downgrades "optimal" when the scope is not certified; say so here too
+            certified_scope = scope in (Scope.GRID, Scope.SPHERE)
             what = {
-                Status.OPTIMAL: "optimal" + (" (certified)" if self.certify else " (gap estimate)"),
+                Status.OPTIMAL: "optimal" + (" (certified)" if certified_scope else " (gap estimate)"),
                 Status.OPTIMAL_INACCURATE: f"the gap estimate fell below tol={self.tol} "
                                            "but the final certificate is looser",
                 Status.STATIONARY: "the objective stopped changing, but the certificate does not prove optimality",

@@ -85,8 +85,9 @@ class TwoLayer:
         self.loss_name = problem.loss.name
         if self.loss_name not in ("squared", "logistic"):
             raise IncompatibleSolverError(f"the particle solvers have no torch version of loss {problem.loss!r}")
-        self.X = torch.as_tensor(problem.features.inputs, dtype=dtype, device=device)
-        self.y = torch.as_tensor(problem.y, dtype=dtype, device=device)
+        # copies: the problem's arrays are read-only, and torch warns on sharing them
+        self.X = torch.tensor(problem.features.inputs, dtype=dtype, device=device)
+        self.y = torch.tensor(problem.y, dtype=dtype, device=device)
         self.n = self.X.shape[0]
         self.reg = float(problem.reg)
         self.scale = float(scale)

@@ -122,7 +122,10 @@ class DuGradientDescent:
         self.lr = None if lr is None else check_positive(lr, "lr")
         self.max_iter = check_int(max_iter, "max_iter", minimum=0)
         self.record_every = check_int(record_every, "record_every", minimum=1)
+        check_random_state(random_state, "random_state")
         self.random_state = random_state
+        resolve_dtype(dtype)
+        resolve_device(device)
         self.dtype, self.device, self.verbose = dtype, device, verbose
 
     def run(self, X, y):
@@ -148,7 +151,7 @@ class DuGradientDescent:
             raise ValueError(f"X must have unit-norm rows (Du et al.'s theorems assume ||x_i|| = 1); "
                              f"row {i} has norm {norms[i]:.6g}")
         y = check_array(y, "y", ndim=1, shape=(len(X),))
-        rng = check_random_state(self.random_state)
+        rng = check_random_state(self.random_state, "random_state")
         weights, a = du_network_init(X.shape[1], self.width, self.depth, seed=rng)
         kw = dict(activation=self.activation, architecture=self.architecture, c_res=self.c_res)
         gram = du_gram(X, self.depth, **kw)

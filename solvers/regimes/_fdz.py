@@ -198,7 +198,10 @@ class TwoLayerTraining:
         self.noise = check_positive(noise, "noise", strict=False)
         self.linearize = bool(linearize)
         self.record_every = check_int(record_every, "record_every", minimum=1)
+        check_random_state(random_state, "random_state")
         self.random_state = random_state
+        resolve_dtype(dtype)
+        resolve_device(device)
         self.dtype, self.device, self.verbose = dtype, device, verbose
 
     @property
@@ -241,7 +244,7 @@ class TwoLayerTraining:
             y_test = self._targets(y_test, len(X_test), "y_test")
         k = int(max(y.max(), -1 if y_test is None else y_test.max())) + 1 if self.loss == "cross_entropy" \
             else y.shape[1]
-        rng = check_random_state(self.random_state)
+        rng = check_random_state(self.random_state, "random_state")
         u0, theta0 = self._initialize(rng, k, d)
         m = self.width
         dtype, device = resolve_dtype(self.dtype), resolve_device(self.device)

@@ -1,0 +1,232 @@
+r"""Checkpoint files: path checks, the run's fingerprint, atomic writes and safe reads.
+
+Every solver that checkpoints goes through this module, and only this module
+touches the files, so the format (today :func:`torch.save` /
+:func:`torch.load` with ``weights_only=True``: tensors, numbers, strings,
+lists and dicts, never code) can be replaced in one place.
+
+A checkpoint holds a *fingerprint* of the run that wrote it
+(:func:`fingerprint`): a hash of the data, the penalty's parameter, the
+loss, the activation and the solver's parameters that change the trajectory.
+:func:`check_fingerprint` refuses to resume a run of another problem or of
+another solver setting, and says which part differs.
+"""
+
+import contextlib
+import hashlib
+import io
+import numbers
+import os
+import secrets
+from pathlib import Path
+
+import numpy as np
+
+__all__ = ["check_path", "fingerprint", "check_fingerprint", "save", "load"]
+
+#: Format version written into every checkpoint.
+VERSION = 1
+
+
+def check_path(path, name="checkpoint", must_exist=False):
+    """Check a checkpoint path before a run starts; return it as a :class:`~pathlib.Path`.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+    name : str, default="checkpoint"
+        The argument's name, for messages.
+    must_exist : bool, default=False
+        ``True`` for a file to read (``resume``): it must exist and be a
+        file. ``False`` for a file to write: it must not be a directory, and
+        its directory must exist and be writable.
+
+    Raises
+    ------
+    TypeError
+        ``path`` is not a str or path.
+    FileNotFoundError
+        ``must_exist`` and there is no file at ``path``.
+    ValueError
+        ``path`` is a directory, its directory does not exist, is a file, or
+        is not writable.
+    """
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"{name} must be a file path (str or os.PathLike); got {type(path).__name__}")
+    path = Path(os.fsdecode(os.fspath(path)))
+    if str(path) in ("", "."):
+        raise ValueError(f"{name} must be a file path; got {str(path)!r}")
+    if path.is_dir():
+        raise ValueError(f"{name} must be a file path; {path} is a directory")
+    if must_exist:
+        if not path.exists():
+            raise FileNotFoundError(f"{name}: no checkpoint at {path}")
+        return path
+    parent = path.parent
+    if not parent.exists():
+        ancestor = next((p for p in parent.parents if p.exists()), None)
+        if ancestor is not None and not ancestor.is_dir():
+            raise ValueError(f"{name}: cannot write {path}: {ancestor} is a file, not a directory")
+        raise ValueError(f"{name}: cannot write {path}: the directory {parent} does not exist")
+    if not parent.is_dir():
+        raise ValueError(f"{name}: cannot write {path}: {parent} is a file, not a directory")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise ValueError(f"{name}: cannot write {path}: the directory {parent} is not writable")
+    return path
+
+
+# ------------------------------------------------------------------ fingerprint
+def _digest(*arrays):
+    h = hashlib.sha256()
+    for arr in arrays:
+        arr = np.ascontiguousarray(arr)
+        h.update(f"{arr.dtype.str}{arr.shape}".encode())
+        h.update(arr.tobytes())
+    return h.hexdigest()
+
+
+def _encode(value):
+    """A stable text form of a parameter value (no memory addresses)."""
+    if isinstance(value, str):
+        return value  # as torch prints a device or dtype: "cpu" == str(torch.device("cpu"))
+    if value is None or isinstance(value, bool):
+        return repr(value)
+    if isinstance(value, numbers.Integral):
+        return repr(int(value))
+    if isinstance(value, numbers.Real):
+        return repr(float(value))
+    if isinstance(value, np.random.Generator):
+        return "a numpy Generator"
+    if isinstance(value, np.ndarray):
+        return f"array {value.shape} sha256:{_digest(value)[:16]}"
+    if isinstance(value, (tuple, list)):
+        return "(" + ", ".join(_encode(v) for v in value) + ")"
+    if isinstance(value, os.PathLike):
+        return repr(os.fspath(value))
+    if type(value).__module__ == "torch":  # dtype, device
+        return str(value)
+    if hasattr(value, "detach"):  # a tensor
+        return _encode(value.detach().cpu().numpy())
+    return type(value).__name__
+
+
+def fingerprint(problem, solver, ignore=()):
+    """What a checkpoint must match to be resumed: ``{"problem": {...}, "solver": {...}}`` of strings.
+
+    Parameters
+    ----------
+    problem : MeasureProblem
+        Its data ``X``, ``y`` (hashed), ``reg`` or ``radius``, loss,
+        activation and features.
+    solver : Solver
+        Its class and its parameters (``get_params()``), except those in
+        ``ignore``: the ones that do not change the trajectory (iteration
+        limit, tolerances, records, checkpoint paths, ...).
+    ignore : iterable of str
+    """
+    prob = {"problem": type(problem).__name__}
+    try:
+        X, y = np.asarray(problem.X), np.asarray(problem.y)
+    except AttributeError:
+        pass
+    else:
+        prob["data (X, y)"] = _digest(X, y)
+    penalty = getattr(problem, "penalty", None)
+    for attr in ("reg", "radius"):
+        value = getattr(penalty, attr, None)
+        if value is not None:
+            prob[attr] = _encode(value)
+    loss = getattr(problem, "loss", None)
+    if loss is not None:
+        prob["loss"] = str(getattr(loss, "name", type(loss).__name__))
+    activation = getattr(problem, "activation", None)
+    if activation is not None:
+        prob["activation"] = activation if isinstance(activation, str) else repr(activation)
+    features = getattr(problem, "features", None)
+    if hasattr(features, "lifted"):
+        prob["lifted features"] = repr(bool(features.lifted))
+    params = {"solver": type(solver).__name__}
+    ignore = set(ignore)
+    for key, value in solver.get_params().items():
+        if key not in ignore:
+            params[key] = _encode(value)
+    return {"problem": prob, "solver": params}
+
+
+def check_fingerprint(stored, current, path):
+    """Raise ``ValueError`` naming every part of ``current`` that differs from the checkpoint's ``stored``."""
+    if not isinstance(stored, dict) or set(stored) != {"problem", "solver"}:
+        raise ValueError(f"resume: checkpoint {path} has no fingerprint of its problem and solver (written by an "
+                         "older version?), so it cannot be checked against this run; start a new run")
+    diffs = []
+    for part in ("problem", "solver"):
+        old, new = stored[part], current[part]
+        for key in list(new) + [k for k in old if k not in new]:
+            a, b = old.get(key, "(absent)"), new.get(key, "(absent)")
+            if a == b:
+                continue
+            if key == "data (X, y)":
+                diffs.append("the data (X, y)")
+            else:
+                diffs.append(f"{key} (checkpoint {a}, now {b})")
+    if diffs:
+        raise ValueError(
+            f"resume: checkpoint {path} belongs to another problem or solver setting: {'; '.join(diffs)} "
+            f"{'differs' if len(diffs) == 1 else 'differ'}. Resume with the problem and solver parameters that "
+            "wrote it, or start a new run."
+        )
+
+
+# ------------------------------------------------------------------ I/O
+def save(path, payload):
+    """Write ``payload`` (a dict) to ``path`` atomically.
+
+    The file is written to a temporary file in the same directory, flushed,
+    then moved over ``path`` (:func:`os.replace`): a reader sees the old
+    checkpoint or the new one, never a partial file, and a failed write
+    leaves no temporary file behind.
+    """
+    import torch
+
+    path = Path(path)
+    # a fresh name in the same directory (so that os.replace is atomic), created with the umask's permissions
+    tmp = path.parent / f".{path.name}.{secrets.token_hex(8)}.tmp"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            torch.save({"format": "measureopt checkpoint", "version": VERSION, **payload}, fh)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(tmp)
+
+
+def load(path, name="resume"):
+    """Read a checkpoint written by :func:`save`; errors name the file.
+
+    Raises
+    ------
+    FileNotFoundError
+        No file at ``path``.
+    ValueError
+        The file is corrupted, truncated, holds anything but data (it is read
+        with ``weights_only=True``: no code runs), or is not a measureopt
+        checkpoint.
+    """
+    import torch
+
+    path = check_path(path, name, must_exist=True)
+    raw = path.read_bytes()  # I/O errors (permissions) propagate as they are; what follows is about the content
+    try:
+        data = torch.load(io.BytesIO(raw), map_location="cpu", weights_only=True)
+    except Exception as exc:  # zip errors, unpickling errors, EOF: the file is not readable as a checkpoint
+        reason = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else "no detail"
+        raise ValueError(f"{name}: cannot read checkpoint {path}: the file is corrupted, truncated or not a "
+                         f"measureopt checkpoint ({type(exc).__name__}: {reason})") from exc
+    # checkpoints of older versions have no "format" key (and no fingerprint, which resume then refuses)
+    if not isinstance(data, dict) or data.get("format", "measureopt checkpoint" if "solver" in data else None) \
+            != "measureopt checkpoint":
+        raise ValueError(f"{name}: {path} is not a measureopt checkpoint")
+    return data
