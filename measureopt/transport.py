@@ -258,6 +258,20 @@ def wasserstein(mu, nu, p=2):
     -------
     float
 
+    Notes
+    -----
+    On measures of one sign this is the Wasserstein distance :math:`W_p`
+    between the normalized measures, a metric. On signed measures it is
+    symmetric and zero on equal measures, but **not a metric**: the weights
+    that combine the positive and negative parts depend on the pair compared,
+    so the triangle inequality can fail. For example, with
+    :math:`\mu = \delta_a - \delta_x`, :math:`\nu = \delta_c - 100\,\delta_x`,
+    :math:`\rho = \delta_b - \delta_x` on the circle (:math:`a = e_1`,
+    :math:`b = e_2`, :math:`c = (a + b)/\sqrt2`, :math:`x = -e_1`),
+    :math:`D_1(\mu, \rho) = 0.785 > D_1(\mu, \nu) + D_1(\nu, \rho) = 0.031`.
+    Compare signed solutions through their parts
+    (:func:`wasserstein_details`) when that matters.
+
     Examples
     --------
     >>> import numpy as np
