@@ -3,7 +3,6 @@ r"""Random-feature kernels at finite and infinite width (Fang, Dong & Zhang, Sec
 import numbers
 
 import numpy as np
-from scipy.special import gammaln
 
 from .._validation import check_array, check_positive
 from ..activations import get_activation
@@ -119,6 +118,8 @@ def f2_kernel(X, Y=None, degree=1, lift=True):
     -------
     ndarray, shape (n, m)
     """
+    from scipy.special import gammaln  # scipy.special costs ~0.3 s to import: only when used
+
     X, Y = _pair(X, Y)
     degree = _degree(degree)
     if lift:

@@ -1,6 +1,7 @@
 """The one linear solve and the base classes of the kernel machines."""
 
 import inspect
+from abc import ABC, abstractmethod
 import warnings
 
 import numpy as np
@@ -163,15 +164,15 @@ class _RidgeEstimator:
         return _r2(y, pred)
 
 
-class _KernelRidgeBase(_RidgeEstimator):
+class _KernelRidgeBase(_RidgeEstimator, ABC):
     """Kernel ridge regression with the kernel given by :meth:`_gram` (subclasses)."""
 
     #: Whether ``fit`` and ``predict`` take kernel matrices instead of inputs.
     _precomputed = False
 
+    @abstractmethod
     def _gram(self, X, Y=None):
         """The kernel matrix ``k(X, Y)``, shape (len(X), len(Y)); ``Y=None`` means ``X``."""
-        raise NotImplementedError
 
     def _validate_params(self):
         return _check_reg(self.reg)
