@@ -13,13 +13,47 @@ A class that mixes in :class:`Frozen` assigns its attributes as usual in
 Classes with ``__slots__`` (no ``__dict__``) are frozen from the start and set
 their slots with :meth:`Frozen._set`. A cache that an object computes lazily
 also goes through :meth:`Frozen._set`, the one way to write on a frozen
-object. Pickling and :func:`copy.deepcopy` work: :meth:`Frozen.__setstate__`
-freezes the restored attributes again (unpickled arrays come back writeable).
+object.
+
+Value records (certificates, reports, results) are frozen dataclasses that
+derive from :class:`Record`: ``@dataclass(frozen=True, eq=False)`` and
+``class Name(Record)``. Their ``__post_init__`` freezes the fields in the same
+way, and dicts become :class:`FrozenDict`.
+
+Pickling, :func:`copy.copy` and :func:`copy.deepcopy` work for both, and the
+copy is as immutable as the original: :meth:`Frozen.__setstate__` freezes the
+restored attributes again (unpickled arrays come back writeable), and
+:class:`FrozenDict` pickles through its constructor. Equality is structural
+(:func:`same`): two objects of the same type with equal fields, arrays equal
+in dtype, shape and every value (NaN equal to NaN).
 """
 
 import numpy as np
 
-__all__ = ["Frozen", "freeze"]
+__all__ = ["Frozen", "Record", "FrozenDict", "freeze", "same"]
+
+
+class FrozenDict(dict):
+    """A dict that refuses changes: the mappings held by immutable objects (``Result.stats``, ``history``).
+
+    It is a :class:`dict` for every reading purpose (``json.dump``,
+    ``{**d}``, ``d == {...}``); writing raises ``TypeError``. It pickles and
+    copies through its constructor, so copies are frozen too.
+    """
+
+    __slots__ = ()
+
+    def _refuse(self, *args, **kwargs):
+        raise TypeError("this mapping belongs to an immutable object and cannot be changed; copy it with dict(...)")
+
+    __setitem__ = __delitem__ = __ior__ = _refuse
+    clear = pop = popitem = setdefault = update = _refuse
+
+    def __reduce__(self):
+        return (type(self), (dict(self),))
+
+    def __repr__(self):
+        return f"FrozenDict({dict.__repr__(self)})"
 
 
 def freeze(value, _memo=None):
@@ -44,7 +78,7 @@ def freeze(value, _memo=None):
     elif isinstance(value, (tuple, list)) and not hasattr(value, "_fields"):
         out = tuple(freeze(v, memo) for v in value)
     elif isinstance(value, dict):
-        out = {k: freeze(v, memo) for k, v in value.items()}
+        out = FrozenDict({k: freeze(v, memo) for k, v in value.items()})
     else:
         out = value
     memo[key] = out
@@ -90,3 +124,75 @@ class Frozen:
         memo = {}
         for name, value in state.items():
             object.__setattr__(self, name, freeze(value, memo))
+
+    def _state(self):
+        """The attributes that make the object (``__dict__`` and slots), for equality."""
+        state = {k: v for k, v in getattr(self, "__dict__", {}).items() if k != "_frozen_"}
+        for cls in type(self).__mro__:
+            for name in getattr(cls, "__slots__", ()):
+                if hasattr(self, name):
+                    state[name] = getattr(self, name)
+        return state
+
+    def __eq__(self, other):
+        if type(other) is not type(self):
+            return NotImplemented
+        return same(self._state(), other._state())
+
+    def __hash__(self):
+        return hash((type(self).__name__, _hash_key(self._state())))
+
+
+class Record(Frozen):
+    """Base of the frozen dataclasses that hold results and certificates (see the module notes).
+
+    Subclasses are ``@dataclass(frozen=True, eq=False)`` (``eq=False`` keeps
+    this structural ``__eq__``); one that needs its own ``__post_init__``
+    calls ``super().__post_init__()`` at its end.
+    """
+
+    __slots__ = ()
+
+    def __post_init__(self):
+        self._freeze()
+
+    def _state(self):
+        import dataclasses
+
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+
+
+def same(a, b):
+    """Structural equality: same types, arrays equal in dtype, shape and values (NaN equals NaN), recursively."""
+    if a is b:
+        return True
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        return (type(a) is type(b) and a.dtype == b.dtype and a.shape == b.shape
+                and bool(np.array_equal(a, b, equal_nan=a.dtype.kind in "fc")))
+    if isinstance(a, float) and isinstance(b, float) and a != a and b != b:
+        return True  # nan
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
+    if isinstance(a, (tuple, list)) and isinstance(b, (tuple, list)) and not hasattr(a, "_fields"):
+        return type(a) is type(b) and len(a) == len(b) and all(same(x, y) for x, y in zip(a, b))
+    try:
+        return bool(a == b)
+    except (TypeError, ValueError):  # objects whose == is elementwise or undefined
+        return False
+
+
+def _hash_key(value):
+    """A hashable stand-in for ``value`` consistent with :func:`same` (arrays by dtype, shape and bytes)."""
+    if isinstance(value, np.ndarray):
+        return (value.dtype.str, value.shape, np.ascontiguousarray(value).tobytes())
+    if isinstance(value, dict):
+        return tuple(sorted((str(k), _hash_key(v)) for k, v in value.items()))
+    if isinstance(value, (tuple, list)):
+        return tuple(_hash_key(v) for v in value)
+    if isinstance(value, float) and value != value:
+        return "nan"
+    try:
+        hash(value)
+    except TypeError:
+        return id(value)
+    return value

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ._frozen import Record
 from ._validation import check_array, check_int, check_random_state
 
 __all__ = ["Stars", "arrangement_stars", "arrangement_patterns", "ZERO_TOL"]
@@ -38,8 +39,8 @@ __all__ = ["Stars", "arrangement_stars", "arrangement_patterns", "ZERO_TOL"]
 ZERO_TOL = 1e-12
 
 
-@dataclass(frozen=True)
-class Stars:
+@dataclass(frozen=True, eq=False)
+class Stars(Record):
     r"""The cells and edges around a batch of vertices of the arrangement.
 
     Attributes

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ._frozen import Record
 from ._validation import check_int, check_oracle, check_problem, check_real
 from .oracles import SupResult, riemannian_ascent
 from .sphere import nearest_geodesic_distance, sphere_grid
@@ -26,8 +27,8 @@ from .sphere import nearest_geodesic_distance, sphere_grid
 __all__ = ["SupResult", "DualityGap", "PreCertificate", "precertificate"]
 
 
-@dataclass(frozen=True)
-class DualityGap:
+@dataclass(frozen=True, eq=False)
+class DualityGap(Record):
     r"""A primal-dual pair and the gap it certifies.
 
     Let :math:`\bar c` be the oracle's upper bound on :math:`\sup|c_q|` over
@@ -113,8 +114,8 @@ class DualityGap:
         return text
 
 
-@dataclass(frozen=True)
-class PreCertificate:
+@dataclass(frozen=True, eq=False)
+class PreCertificate(Record):
     r"""The vanishing-derivative pre-certificate :math:`\eta_V` of a sparse measure.
 
     Attributes

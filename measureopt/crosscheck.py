@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from ._frozen import Record
 from ._validation import check_oracle, check_problem, check_real
 from .measures import DiscreteMeasure, check_measure, effective_neurons
 from .transport import wasserstein_details
@@ -20,8 +21,8 @@ from .transport import wasserstein_details
 __all__ = ["CrossCheck", "crosscheck"]
 
 
-@dataclass(frozen=True)
-class CrossCheck:
+@dataclass(frozen=True, eq=False)
+class CrossCheck(Record):
     r"""What :func:`crosscheck` measured.
 
     Attributes

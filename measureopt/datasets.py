@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ._frozen import Record
 from ._validation import check_array, check_int, check_positive, check_random_state
 from .activations import ReLU
 from .measures import DiscreteMeasure
@@ -12,8 +13,8 @@ from .sphere import sample_sphere
 __all__ = ["TeacherStudentData", "teacher_student", "cosine_task"]
 
 
-@dataclass(frozen=True)
-class TeacherStudentData:
+@dataclass(frozen=True, eq=False)
+class TeacherStudentData(Record):
     r"""Samples of the teacher-student model (Akiyama & Suzuki, 2021, eq. 1-3).
 
     Attributes

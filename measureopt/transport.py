@@ -34,6 +34,7 @@ import numbers
 
 import numpy as np
 
+from ._frozen import Record
 from ._validation import check_real
 from .measures import check_measure
 from .sphere import geodesic_distance
@@ -46,8 +47,8 @@ _RESOLVED = 1e-6
 _EMD_ITER = 10_000_000
 
 
-@dataclass(frozen=True)
-class TransportResult:
+@dataclass(frozen=True, eq=False)
+class TransportResult(Record):
     """Part-by-part optimal transport between two signed measures.
 
     Attributes
@@ -284,8 +285,8 @@ def wasserstein(mu, nu, p=2):
     return wasserstein_details(mu, nu, p).distance
 
 
-@dataclass(frozen=True)
-class Recovery:
+@dataclass(frozen=True, eq=False)
+class Recovery(Record):
     r"""How much of each reference atom a measure recovers (Akiyama & Suzuki, 2021, Theorem 3.5).
 
     Attributes

@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from measureopt._frozen import Record
 from measureopt.deep import LayeredMeasure
 from measureopt.measures import DiscreteMeasure
 
@@ -65,8 +66,8 @@ class Status(str, enum.Enum):
         return self not in (Status.OPTIMAL, Status.OPTIMAL_INACCURATE, Status.MAX_ITER, Status.STATIONARY)
 
 
-@dataclass(frozen=True)
-class Result:
+@dataclass(frozen=True, eq=False)
+class Result(Record):
     """What every solver returns.
 
     Attributes
@@ -127,6 +128,7 @@ class Result:
             raise ValueError(f"history arrays must have equal lengths; got {lengths}")
         object.__setattr__(self, "history", history)
         object.__setattr__(self, "gap_scope", str(self.gap_scope))
+        super().__post_init__()  # arrays read-only, history and stats read-only mappings
 
     @property
     def success(self):

@@ -8,6 +8,7 @@ it and one explicit map from CVXPY's status strings to :class:`Status`.
 import importlib.util
 from dataclasses import dataclass, field
 
+from measureopt._frozen import Record
 from measureopt.exceptions import SolverNotInstalledError
 
 from ._result import Status
@@ -15,8 +16,8 @@ from ._result import Status
 __all__ = ["Backend", "BACKENDS", "CVXPY_STATUS_MAP", "available_backends", "get_backend", "check_backend_options"]
 
 
-@dataclass(frozen=True)
-class Backend:
+@dataclass(frozen=True, eq=False)
+class Backend(Record):
     """A CVXPY solver we know how to drive.
 
     Attributes

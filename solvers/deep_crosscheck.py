@@ -4,6 +4,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from measureopt._frozen import Record
 from measureopt.deep import DeepConvexProgram, layer_wasserstein
 
 from .deep_convex import KEPT_RTOL, DeepConvex
@@ -11,8 +12,8 @@ from .deep_convex import KEPT_RTOL, DeepConvex
 __all__ = ["DeepCrossCheck", "deep_crosscheck"]
 
 
-@dataclass(frozen=True)
-class DeepCrossCheck:
+@dataclass(frozen=True, eq=False)
+class DeepCrossCheck(Record):
     r"""What :func:`deep_crosscheck` measured.
 
     Attributes
@@ -63,7 +64,7 @@ class DeepCrossCheck:
 
     def to_dict(self):
         """dict: the fields as plain Python numbers, strings and lists."""
-        return {k: (list(map(float, v)) if k == "w2" else list(map(int, v)) if isinstance(v, list) else
+        return {k: (list(map(float, v)) if k == "w2" else list(map(int, v)) if isinstance(v, (list, tuple)) else
                     v if isinstance(v, str) else float(v)) for k, v in asdict(self).items()}
 
     def __str__(self):

@@ -223,7 +223,7 @@ def test_du_network_structured_ntk_and_initial_weights():
     u0 = du_forward(X, run.weights0, run.a0, "softplus")
     np.testing.assert_allclose(run.history["loss"][0], 0.5 * np.sum((u0 - 1) ** 2), rtol=1e-12)
     for arch in ("fc", "resnet"):
-        net = DuNet([torch.as_tensor(W) for W in run.weights0], torch.as_tensor(run.a0), _softplus(),
+        net = DuNet([torch.tensor(W) for W in run.weights0], torch.tensor(run.a0), _softplus(),
                     c_sigma("softplus"), arch, 0.5)
         slow = empirical_ntk(net, X, method="jacobian")
         np.testing.assert_allclose(empirical_ntk(net, X), slow, rtol=1e-12, atol=1e-12 * np.abs(slow).max())

@@ -11,6 +11,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from .._frozen import Record
 from .._validation import check_array, check_positive
 from ._layered import LayeredMeasure, _frozen
 from ._mlp import DeepMLP
@@ -34,7 +35,7 @@ def _stats(u, v):
 
 
 @dataclass(frozen=True, eq=False)
-class LayerCheck:
+class LayerCheck(Record):
     r"""The quantities of eq. (28)-(29) for one hidden layer :math:`\ell` (see :func:`optimality_check`).
 
     Attributes
@@ -86,7 +87,7 @@ class LayerCheck:
 
 
 @dataclass(frozen=True, eq=False)
-class OptimalityCheck:
+class OptimalityCheck(Record):
     r"""The optimality check of Prop. 1 (Fang et al. 2022, eq. 28-29), one :class:`LayerCheck` per hidden layer.
 
     Attributes

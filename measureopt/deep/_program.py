@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._frozen import Frozen
+from .._frozen import Frozen, Record
 from .._validation import check_array, check_positive
 from ..activations import get_activation
 from ._layered import LayeredMeasure
@@ -78,8 +78,8 @@ def _simplex_quadratic_lower_bound(B, c, q0=None, iters=5000):
     return float(v @ v + c @ q) - float(grad @ q - grad.min())
 
 
-@dataclass(frozen=True)
-class DeepGap:
+@dataclass(frozen=True, eq=False)
+class DeepGap(Record):
     r"""A primal point of Program (21), a dual point, and the gap they certify.
 
     Attributes

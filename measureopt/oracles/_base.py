@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .._frozen import Record
 from .._validation import check_array, check_positive
 from ..features import as_features
 
@@ -40,8 +41,8 @@ class Scope:
     NONE = "none"
 
 
-@dataclass(frozen=True)
-class SupResult:
+@dataclass(frozen=True, eq=False)
+class SupResult(Record):
     r"""What a sup-oracle found for :math:`\sup_\theta |c_q(\theta)|`.
 
     Attributes

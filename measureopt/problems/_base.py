@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._frozen import Frozen
+from .._frozen import Frozen, Record
 from .._validation import check_array, check_int, check_oracle, check_positive
 from ..certificates import DualityGap
 from ..features import Features
@@ -45,8 +45,8 @@ __all__ = ["MeasureProblem", "TV", "TVBall", "Vertex", "DEFAULT_ORACLE_GRID_SIZE
 DEFAULT_ORACLE_GRID_SIZE = 10_000
 
 
-@dataclass(frozen=True)
-class Vertex:
+@dataclass(frozen=True, eq=False)
+class Vertex(Record):
     r"""A Frank-Wolfe vertex :math:`s\,m\,\delta_\theta` (``mass`` 0 for the zero vertex).
 
     Attributes

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from measureopt._frozen import Record
 from measureopt._validation import check_array, check_int, check_positive, check_random_state
 from measureopt.activations import get_activation
 
@@ -17,8 +18,8 @@ __all__ = ["DuGradientDescent", "DuRun"]
 UNIT_NORM_ATOL = 1e-8
 
 
-@dataclass(frozen=True)
-class DuRun:
+@dataclass(frozen=True, eq=False)
+class DuRun(Record):
     r"""A run of :class:`DuGradientDescent`.
 
     Attributes

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from measureopt._frozen import Record
 from measureopt._validation import check_array, check_int, check_positive, check_random_state
 from measureopt.activations import get_activation
 
@@ -30,8 +31,8 @@ def _forward(X, u, theta, alpha, h):
     return (alpha / len(theta)) * h(X @ theta.T) @ u
 
 
-@dataclass(frozen=True)
-class RegimeRun:
+@dataclass(frozen=True, eq=False)
+class RegimeRun(Record):
     r"""A training run of :class:`TwoLayerTraining`.
 
     Attributes
