@@ -41,6 +41,7 @@ from .networks import (
 from .datasets import TeacherStudentData, cosine_task, teacher_student
 from .exceptions import (
     ConvergenceWarning,
+    FileFormatError,
     IncompatibleSolverError,
     MeasureOptError,
     NotFittedError,
@@ -61,9 +62,12 @@ from .sphere import (
 )
 from .transport import Recovery, TransportResult, recovery, wasserstein, wasserstein_details
 
+from . import io  # noqa: E402  (measureopt.io: files of measures and results)
+
 __version__ = "0.1.0"
 
 __all__ = [
+    "io",
     "Features",
     "Loss",
     "SquaredLoss",
@@ -101,6 +105,7 @@ __all__ = [
     "IncompatibleSolverError",
     "MeasureOptError",
     "NotFittedError",
+    "FileFormatError",
     "ReLU",
     "ReLUPower",
     "SPHERE_TOL",

@@ -30,7 +30,36 @@ in dtype, shape and every value (NaN equal to NaN).
 
 import numpy as np
 
-__all__ = ["Frozen", "Record", "FrozenDict", "freeze", "same"]
+__all__ = ["Frozen", "Record", "FrozenDict", "freeze", "same", "register_kind", "file_kinds", "file_state"]
+
+#: The value types a measureopt file may hold, by class name (:mod:`measureopt.io`).
+_KINDS = {}
+
+
+def register_kind(cls):
+    """Class decorator: ``cls`` may be stored in measureopt files (:mod:`measureopt.io`), under its name.
+
+    Its state is ``obj._file_state()`` when it defines one, else its
+    dataclass fields; it is rebuilt by ``cls._from_file_state(state)`` when
+    defined, else ``cls(**state)``. The first class of a name keeps it.
+    """
+    _KINDS.setdefault(cls.__name__, cls)
+    return cls
+
+
+def file_kinds():
+    """dict of str to type: the registered value types (:func:`register_kind`)."""
+    return dict(_KINDS)
+
+
+def file_state(obj):
+    """The dict of constructor arguments that rebuilds ``obj`` (see :func:`register_kind`)."""
+    method = getattr(obj, "_file_state", None)
+    if method is not None:
+        return method()
+    import dataclasses
+
+    return {f.name: getattr(obj, f.name) for f in dataclasses.fields(obj) if f.init}
 
 
 class FrozenDict(dict):
@@ -152,6 +181,10 @@ class Record(Frozen):
     """
 
     __slots__ = ()
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        register_kind(cls)
 
     def __post_init__(self):
         self._freeze()

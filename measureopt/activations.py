@@ -37,6 +37,13 @@ class Activation(ABC):
 
     name = "activation"
     degree = None
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        from ._frozen import register_kind
+
+        register_kind(cls)  # activations may be stored in measureopt files (their dataclass fields)
+
     #: Whether :math:`\\sigma` is convex (used for secant/tangent bounds).
     convex = False
 

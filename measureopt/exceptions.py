@@ -15,6 +15,7 @@ __all__ = [
     "SolverNotInstalledError",
     "IncompatibleSolverError",
     "NotFittedError",
+    "FileFormatError",
     "ConvergenceWarning",
     "SolverFailureWarning",
 ]
@@ -59,4 +60,13 @@ class SolverFailureWarning(RuntimeWarning):
     a :class:`RuntimeWarning`, not a :class:`ConvergenceWarning`: silencing
     the expected ``max_iter`` of a fixed-budget run does not hide a failed
     one. The result still holds the last iterate, so nothing is raised.
+    """
+
+
+class FileFormatError(MeasureOptError, ValueError):
+    """A file cannot be loaded (:mod:`measureopt.io`); the message names the file.
+
+    Raised for a file that is not a measureopt file, is truncated or
+    corrupted, has a later format version than this library reads, or holds
+    another kind of object than the one asked for.
     """

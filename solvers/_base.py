@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from measureopt.io import problem_fingerprint
 from measureopt.exceptions import ConvergenceWarning, IncompatibleSolverError, SolverFailureWarning
 from measureopt.measures import DiscreteMeasure
 from measureopt.oracles import Scope
@@ -122,6 +123,7 @@ class Solver(ABC):
             solve_time=solve_time,
             message=message,
             stats={**out.stats, "gap_scope": scope, "gap_exhausted": exhausted},
+            problem=problem_fingerprint(problem),
         )
         said = result.message.rstrip(". ")
         if result.status.failure:

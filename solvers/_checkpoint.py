@@ -1,9 +1,10 @@
 r"""Checkpoint files: path checks, the run's fingerprint, atomic writes and safe reads.
 
 Every solver that checkpoints goes through this module, and only this module
-touches the files, so the format (today :func:`torch.save` /
-:func:`torch.load` with ``weights_only=True``: tensors, numbers, strings,
-lists and dicts, never code) can be replaced in one place.
+touches the files. A checkpoint is a measureopt file of kind
+``"checkpoint"`` (:mod:`measureopt.io`, the format of saved measures and
+results): tensors and arrays in ``.npy`` members, numbers, strings, lists and
+dicts in JSON; reading it never runs code.
 
 A checkpoint holds a *fingerprint* of the run that wrote it
 (:func:`fingerprint`): a hash of the data, the penalty's parameter, the
@@ -12,20 +13,18 @@ loss, the activation and the solver's parameters that change the trajectory.
 another solver setting, and says which part differs.
 """
 
-import contextlib
-import hashlib
-import io
 import numbers
 import os
-import secrets
 from pathlib import Path
 
 import numpy as np
 
+from measureopt import io
+from measureopt.exceptions import FileFormatError
+from measureopt.io import array_digest, problem_fingerprint
+
 __all__ = ["check_path", "fingerprint", "check_fingerprint", "save", "load"]
 
-#: Format version written into every checkpoint.
-VERSION = 1
 
 
 def check_path(path, name="checkpoint", must_exist=False):
@@ -76,13 +75,7 @@ def check_path(path, name="checkpoint", must_exist=False):
 
 
 # ------------------------------------------------------------------ fingerprint
-def _digest(*arrays):
-    h = hashlib.sha256()
-    for arr in arrays:
-        arr = np.ascontiguousarray(arr)
-        h.update(f"{arr.dtype.str}{arr.shape}".encode())
-        h.update(arr.tobytes())
-    return h.hexdigest()
+
 
 
 def _encode(value):
@@ -98,7 +91,7 @@ def _encode(value):
     if isinstance(value, np.random.Generator):
         return "a numpy Generator"
     if isinstance(value, np.ndarray):
-        return f"array {value.shape} sha256:{_digest(value)[:16]}"
+        return f"array {value.shape} sha256:{array_digest(value)[:16]}"
     if isinstance(value, (tuple, list)):
         return "(" + ", ".join(_encode(v) for v in value) + ")"
     if isinstance(value, os.PathLike):
@@ -124,27 +117,7 @@ def fingerprint(problem, solver, ignore=()):
         limit, tolerances, records, checkpoint paths, ...).
     ignore : iterable of str
     """
-    prob = {"problem": type(problem).__name__}
-    try:
-        X, y = np.asarray(problem.X), np.asarray(problem.y)
-    except AttributeError:
-        pass
-    else:
-        prob["data (X, y)"] = _digest(X, y)
-    penalty = getattr(problem, "penalty", None)
-    for attr in ("reg", "radius"):
-        value = getattr(penalty, attr, None)
-        if value is not None:
-            prob[attr] = _encode(value)
-    loss = getattr(problem, "loss", None)
-    if loss is not None:
-        prob["loss"] = str(getattr(loss, "name", type(loss).__name__))
-    activation = getattr(problem, "activation", None)
-    if activation is not None:
-        prob["activation"] = activation if isinstance(activation, str) else repr(activation)
-    features = getattr(problem, "features", None)
-    if hasattr(features, "lifted"):
-        prob["lifted features"] = repr(bool(features.lifted))
+    prob = problem_fingerprint(problem)
     params = {"solver": type(solver).__name__}
     ignore = set(ignore)
     for key, value in solver.get_params().items():
@@ -179,28 +152,16 @@ def check_fingerprint(stored, current, path):
 
 # ------------------------------------------------------------------ I/O
 def save(path, payload):
-    """Write ``payload`` (a dict) to ``path`` atomically.
+    """Write ``payload`` (a dict) to ``path`` atomically, as a measureopt file of kind ``"checkpoint"``.
 
     The file is written to a temporary file in the same directory, flushed,
     then moved over ``path`` (:func:`os.replace`): a reader sees the old
     checkpoint or the new one, never a partial file, and a failed write
-    leaves no temporary file behind.
+    leaves no temporary file behind. Errors name the file.
     """
-    import torch
-
-    path = Path(path)
-    # a fresh name in the same directory (so that os.replace is atomic), created with the umask's permissions
-    tmp = path.parent / f".{path.name}.{secrets.token_hex(8)}.tmp"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            torch.save({"format": "measureopt checkpoint", "version": VERSION, **payload}, fh)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            os.remove(tmp)
+    fingerprint = payload.get("fingerprint") or {}
+    io.write(path, "checkpoint", payload, problem=fingerprint.get("problem"),
+             summary={"solver": payload.get("solver"), "iteration": payload.get("iteration")})
 
 
 def load(path, name="resume"):
@@ -211,22 +172,15 @@ def load(path, name="resume"):
     FileNotFoundError
         No file at ``path``.
     ValueError
-        The file is corrupted, truncated, holds anything but data (it is read
-        with ``weights_only=True``: no code runs), or is not a measureopt
+        (:class:`~measureopt.exceptions.FileFormatError`) The file is
+        corrupted, truncated, of a later format version, or not a measureopt
         checkpoint.
     """
-    import torch
-
     path = check_path(path, name, must_exist=True)
-    raw = path.read_bytes()  # I/O errors (permissions) propagate as they are; what follows is about the content
     try:
-        data = torch.load(io.BytesIO(raw), map_location="cpu", weights_only=True)
-    except Exception as exc:  # zip errors, unpickling errors, EOF: the file is not readable as a checkpoint
-        reason = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else "no detail"
-        raise ValueError(f"{name}: cannot read checkpoint {path}: the file is corrupted, truncated or not a "
-                         f"measureopt checkpoint ({type(exc).__name__}: {reason})") from exc
-    # checkpoints of older versions have no "format" key (and no fingerprint, which resume then refuses)
-    if not isinstance(data, dict) or data.get("format", "measureopt checkpoint" if "solver" in data else None) \
-            != "measureopt checkpoint":
-        raise ValueError(f"{name}: {path} is not a measureopt checkpoint")
+        _, data = io.read(path, "checkpoint", name)
+    except FileFormatError as exc:
+        raise FileFormatError(f"{name}: cannot read checkpoint: {exc}") from exc
+    if not isinstance(data, dict):
+        raise FileFormatError(f"{name}: {path} is not a measureopt checkpoint")
     return data

@@ -104,6 +104,17 @@ class Result(Record):
         Human-readable account of the outcome.
     stats : dict
         Solver-specific details (backend name and status, grid size, ...).
+    problem : dict of str to str
+        The fingerprint of the problem solved
+        (:func:`measureopt.io.problem_fingerprint`: its class, a SHA-256 of
+        the data, reg, loss, activation), so that a saved result says what
+        it solves.
+
+    Notes
+    -----
+    Immutable, arrays and mappings included (``history`` and ``stats`` are
+    read-only); it pickles and copies, and :meth:`save` / :meth:`load` store
+    it in a measureopt file (:mod:`measureopt.io`) without pickle.
     """
 
     measure: "DiscreteMeasure | LayeredMeasure"
@@ -117,6 +128,7 @@ class Result(Record):
     solve_time: float = 0.0
     message: str = ""
     stats: dict = field(default_factory=dict)
+    problem: dict = field(default_factory=dict)
 
     def __post_init__(self):
         if not isinstance(self.measure, (DiscreteMeasure, LayeredMeasure)):
@@ -150,6 +162,53 @@ class Result(Record):
         wider than the solver was asked for.
         """
         return self.objective - self.dual_gap, self.objective
+
+    def _file_summary(self):
+        return {"status": str(self.status), "objective": self.objective, "dual_gap": self.dual_gap,
+                "gap_scope": self.gap_scope, "solver": self.solver, "n_atoms": self.measure.n_atoms}
+
+    def save(self, path):
+        """Save the result to ``path``: a measureopt ``.npz`` file of arrays and JSON, no pickle.
+
+        The header records the problem's fingerprint (``problem``), the
+        status, objective, gap and its scope; the content is every field.
+        ``stats`` entries that are not data (a torch module) are left out
+        with a warning naming them.
+
+        Returns
+        -------
+        pathlib.Path
+
+        See Also
+        --------
+        measureopt.io : the file format.
+        """
+        from measureopt import io
+
+        return io.save(self, path)
+
+    @classmethod
+    def load(cls, path, problem=None):
+        """Load a result saved by :meth:`save`; equal to the saved one (``==``), arrays bit-identical.
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+        problem : MeasureProblem, optional
+            When given, the result must be of this problem: its fingerprint
+            (data, reg, loss, ...) must match the file's.
+
+        Raises
+        ------
+        FileNotFoundError
+            No file at ``path``.
+        measureopt.exceptions.FileFormatError
+            Not a measureopt result file, truncated, of a later format
+            version, or of another problem; the message names the file.
+        """
+        from measureopt import io
+
+        return io.load(path, cls, problem)
 
     def __str__(self):
         lo, hi = self.bracket

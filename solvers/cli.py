@@ -14,7 +14,6 @@ name ``measureopt``; ``python -m solvers.cli`` runs the same entry point.
 """
 
 import argparse
-import json
 import sys
 import time
 from pathlib import Path
@@ -22,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 import measureopt as mo
+from measureopt.io import write_json
 
 from . import GridConvex
 from ._cli_args import MAX_SEED, integer, output_dir, real
@@ -145,9 +145,13 @@ def run_teacher_student(d=5, m=3, n=200, reg=1e-3, noise=0.0, grid_size=2000, se
         "measure": result.measure.to_dict(),
         "teacher": data.teacher.to_dict(),
         "figures": figures,
+        "files": {"result": "result.npz", "teacher": "teacher.npz"},
     }
-    with open(out / "results.json", "w") as fh:
-        json.dump(report, fh, indent=2)
+    # the solution and the teacher in measureopt files (Result.load, DiscreteMeasure.load), the report in JSON:
+    # both through measureopt.io, the writer of every file the library makes
+    result.save(out / "result.npz")
+    data.teacher.save(out / "teacher.npz", prob)
+    write_json(out / "results.json", report)
     return report
 
 
@@ -216,8 +220,8 @@ def main(argv=None):
         except (ValueError, TypeError) as exc:
             parser.exit(2, f"measureopt teacher-student: error: {exc}\n")
         _print_table(report)
-        print(f"wrote {Path(args.out) / 'results.json'} and {', '.join(report['figures'])} "
-              f"in {time.perf_counter() - start:.1f} s")
+        files = ", ".join(["results.json", *report["files"].values(), *report["figures"]])
+        print(f"wrote {files} into {Path(args.out)} in {time.perf_counter() - start:.1f} s")
         return 0 if report["status"] in ("optimal", "optimal_inaccurate") else 1
     if args.command == "deep":
         from .cli_deep import print_deep_table, run_deep
@@ -230,8 +234,8 @@ def main(argv=None):
         except (ValueError, TypeError) as exc:
             parser.exit(2, f"measureopt deep: error: {exc}\n")
         print_deep_table(report, check)
-        print(f"wrote {Path(args.out) / 'results.json'} and {', '.join(report['figures'])} "
-              f"in {time.perf_counter() - start:.1f} s")
+        files = ", ".join(["results.json", *report["files"].values(), *report["figures"]])
+        print(f"wrote {files} into {Path(args.out)} in {time.perf_counter() - start:.1f} s")
         return 0 if check.status in ("optimal", "optimal_inaccurate") else 1
     return 2  # pragma: no cover - argparse requires a command
 

@@ -7,7 +7,6 @@ optimality check of Prop. 1 and :math:`V(w, u)`, prints a table and writes
 ``results.json`` and PNG figures into ``--out``.
 """
 
-import json
 import sys
 import warnings
 from pathlib import Path
@@ -15,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 import measureopt as mo
+from measureopt.io import write_json
 from measureopt.deep import DeepConvexProgram
 
 from ._cli_args import MAX_SEED, integer, output_dir, real
@@ -105,9 +105,10 @@ def run_deep(layers=2, width=10, n=100, reg=1e-3, reg_u=1e-3, step=0.5, iters=50
         "approximation_variance": float(variance),
         "warnings": [str(w.message) for w in caught],
         "figures": figures,
+        "files": {"measure": "measure.npz"},
     }
-    with open(out / "results.json", "w") as fh:
-        json.dump(report, fh, indent=2)
+    trained.measure.save(out / "measure.npz", problem)  # LayeredMeasure.load; the network is in the report
+    write_json(out / "results.json", report)
     return report, check
 
 

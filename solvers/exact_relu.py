@@ -11,6 +11,7 @@ from itertools import product
 
 import numpy as np
 
+from measureopt._frozen import Record
 from measureopt._validation import check_int, check_positive, check_random_state
 from measureopt.exceptions import IncompatibleSolverError
 from measureopt.arrangement import arrangement_patterns
@@ -181,8 +182,8 @@ def pattern_measure(problem, U, U_neg, polish=True):
     return measure
 
 
-@dataclass(frozen=True)
-class PatternFit:
+@dataclass(frozen=True, eq=False)
+class PatternFit(Record):
     """What :func:`solve_patterns` returns.
 
     Attributes
@@ -195,15 +196,27 @@ class PatternFit:
     raw_status : str
         CVXPY's status string.
     message : str
-    cvx : cvxpy.Problem
-        The model, solved (``cvx.value``, ``cvx.solver_stats``).
+    objective : float or None
+        The model's optimal value as the backend reports it (``cvx.value``;
+        ``None`` when it gave none).
+    n_iter : int
+        The backend's iterations (0 when it does not say).
+    solve_time : float or None
+        The backend's own solve time in seconds.
+
+    Notes
+    -----
+    Plain data (no CVXPY model, which holds the backend's unpicklable
+    state), so it pickles, copies and saves like every result.
     """
 
     measure: DiscreteMeasure
     status: Status
     raw_status: str
     message: str
-    cvx: object
+    objective: float | None = None
+    n_iter: int = 0
+    solve_time: float | None = None
 
 
 def solve_patterns(problem, masks, backend="CLARABEL", backend_options=None, verbose=False, polish=True):
@@ -228,12 +241,16 @@ def solve_patterns(problem, masks, backend="CLARABEL", backend_options=None, ver
     options = {**backend.defaults, **(backend_options or {})}
     raw, message = solve_cvxpy(cvx, backend, options, verbose)
     status = CVXPY_STATUS_MAP.get(raw, Status.SOLVER_ERROR)
+    stats = getattr(cvx, "solver_stats", None)
+    backend_run = {"objective": float(cvx.value) if raw != "solver_error" and cvx.value is not None else None,
+                   "n_iter": int(getattr(stats, "num_iters", None) or 0),
+                   "solve_time": getattr(stats, "solve_time", None)}
     if U.value is None or V.value is None or not (np.all(np.isfinite(U.value)) and np.all(np.isfinite(V.value))):
         if status.success:
             status = Status.NUMERICAL_ERROR
         message = message or f"{backend.name} returned no finite point (status {raw})"
-        return PatternFit(DiscreteMeasure.zero(problem.dim), status, raw, message, cvx)
-    return PatternFit(pattern_measure(problem, U.value, V.value, polish), status, raw, message, cvx)
+        return PatternFit(DiscreteMeasure.zero(problem.dim), status, raw, message, **backend_run)
+    return PatternFit(pattern_measure(problem, U.value, V.value, polish), status, raw, message, **backend_run)
 
 
 def adjacent_patterns(X, thetas, tie_tol=TIE_TOL, max_ties=3):
@@ -389,7 +406,7 @@ class ExactReLU(Solver):
         if len(masks) == 0:
             return self._all_inputs_zero(problem)
         fit = solve_patterns(problem, masks, self.backend, self.backend_options, self.verbose)
-        measure, status, message, raw, cvx = fit.measure, fit.status, fit.message, fit.raw_status, fit.cvx
+        measure, status, message, raw = fit.measure, fit.status, fit.message, fit.raw_status
         backend = get_backend(self.backend)
         cert = problem.dual_certificate(measure, oracle=certified_oracle(problem), tol=self.tol)
         exact = self.patterns == "enumerate"
@@ -408,11 +425,11 @@ class ExactReLU(Solver):
                 )
         return Outcome(
             measure=measure, status=status, gap_scope=cert.scope, gap_exhausted=cert.exhausted,
-            n_iter=(cvx.solver_stats.num_iters or 0) if cvx.solver_stats is not None else 0,
+            n_iter=fit.n_iter,
             dual_gap=cert.gap, message=message,
             stats={"gap_scope": cert.scope, "exact": exact, "n_patterns": int(len(masks)),
                    "backend": backend.name, "backend_status": raw,
-                   "backend_objective": cvx.value if raw != "solver_error" else None,
+                   "backend_objective": fit.objective,
                    "sup_eta": cert.sup_eta, "sup_eta_upper": cert.sup_eta_upper},
         )
 

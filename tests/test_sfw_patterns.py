@@ -50,7 +50,7 @@ def test_all_patterns_give_the_exact_program(noisy_d3):
     fit = solve_patterns(prob, arrangement_patterns(prob.features.inputs), polish=False)
     assert fit.status == solvers.Status.OPTIMAL
     # the backend's optimum and the measure read back from it are ExactReLU's J*
-    np.testing.assert_allclose(fit.cvx.value, exact.objective, rtol=1e-8)
+    np.testing.assert_allclose(fit.objective, exact.objective, rtol=1e-8)
     np.testing.assert_allclose(prob.objective(fit.measure), exact.objective, rtol=1e-8)
 
 
@@ -72,7 +72,7 @@ def test_restricted_program_is_the_optimum_over_its_cells(noisy_d3):
     masks = adjacent_patterns(prob.features.inputs, start.support)
     fit = solve_patterns(prob, masks, polish=False)
     value = prob.objective(fit.measure)
-    np.testing.assert_allclose(value, fit.cvx.value, rtol=1e-8)
+    np.testing.assert_allclose(value, fit.objective, rtol=1e-8)
     # the measure is feasible (its atoms lie in those cells), and J* is feasible only with all cells
     assert value <= prob.objective(start) + 1e-12
     assert value >= exact.objective - 1e-12

@@ -2,7 +2,7 @@ r"""The solution type of Program (21): a layered measure, with its recovery as a
 
 import numpy as np
 
-from .._frozen import Frozen
+from .._frozen import Frozen, register_kind
 from .._validation import check_array, check_real, check_torch_dtype
 
 __all__ = ["LayeredMeasure"]
@@ -14,6 +14,7 @@ def _frozen(arr):
     return arr
 
 
+@register_kind
 class LayeredMeasure(Frozen):
     r"""A point of Program (21) (Fang et al. 2022, Sec. V): densities and reweighted connections.
 
@@ -74,6 +75,30 @@ class LayeredMeasure(Frozen):
     def __reduce__(self):
         return (type(self), (list(self._atoms), list(self._pi), list(self._p), list(self._wt), self._ut,
                              self._activation))
+
+    def _file_state(self):
+        return {"atoms": self._atoms, "pi": self._pi, "p": self._p, "wt": self._wt, "ut": self._ut,
+                "activation": self._activation}
+
+    @classmethod
+    def _from_file_state(cls, state):
+        return cls(**{k: list(v) if isinstance(v, tuple) else v for k, v in state.items()})
+
+    def save(self, path, problem=None):
+        """Save to ``path`` as a measureopt ``.npz`` file (arrays and JSON, no pickle); see :mod:`measureopt.io`.
+
+        ``problem`` (a :class:`~measureopt.deep.DeepConvexProgram`) records its fingerprint.
+        """
+        from .. import io
+
+        return io.save(self, path, problem)
+
+    @classmethod
+    def load(cls, path, problem=None):
+        """Load a layered measure saved by :meth:`save` (``problem``: check the file's fingerprint against it)."""
+        from .. import io
+
+        return io.load(path, cls, problem)
 
     # ------------------------------------------------------------ fields
     atoms = property(lambda self: self._atoms, doc="tuple of ndarray: the reference atoms per layer.")
