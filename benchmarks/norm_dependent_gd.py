@@ -1,6 +1,6 @@
 """NormDependentGD in the Fig. 2 setting: distance to the certified optimum, and why it stops there.
 
-Setting (Akiyama & Suzuki 2021, Sec. 5, Fig. 2; our ``examples/plot_particles_as_fig2.py``):
+Setting (Akiyama & Suzuki 2021, Sec. 5, Fig. 2; our ``examples/particles/plot_particles_as_fig2.py``):
 teacher width m=5, d=5, n=100 noiseless samples on the sphere, reg (lambda) = 1e-3,
 student width M=100, Algorithm 1 (L1 penalty, eq. 4; step eq. 11) from the paper's
 initialization (a = +-2/M, w uniform on the sphere).

@@ -81,7 +81,7 @@ def encode(value, arrays=None, omitted=None, where="value"):
     value : object
         Numbers (non-finite floats included), strings, ``None``, arrays,
         torch tensors, lists, tuples, dicts, enums (by value) and the
-        library's value types (:func:`measureopt._frozen.file_kinds`).
+        library's value types (``measureopt._frozen.file_kinds()``).
     arrays : list or None
         Where arrays are collected; the tree holds ``{"__array__": i}``. With
         ``None`` arrays are written inline as nested lists (for
@@ -378,7 +378,7 @@ def save(obj, path, problem=None):
     Parameters
     ----------
     obj : DiscreteMeasure, LayeredMeasure, solvers.Result, ...
-        Any of the library's value types (:func:`measureopt._frozen.file_kinds`).
+        Any of the library's value types (``measureopt._frozen.file_kinds()``).
     path : str or os.PathLike
         Conventionally ending in ``.npz``.
     problem : MeasureProblem or dict, optional

@@ -12,7 +12,7 @@ from ._validation import check_int, check_problem
 from .measures import check_measure
 from .sphere import nearest_geodesic_distance, sphere_grid
 
-__all__ = ["plot_measure", "plot_certificate", "plot_recovery"]
+__all__ = ["plot_measure", "plot_certificate", "plot_recovery", "plot_projection", "plot_distance_matrix"]
 
 _POS, _NEG, _TEACHER = "tab:red", "tab:blue", "black"
 
@@ -190,3 +190,108 @@ def plot_recovery(measure, teacher, ax=None):
         ax.legend(loc="upper right", fontsize="small")
     ax.set_title("recovery of the teacher")
     return ax
+
+
+_MARKERS = ("*", "o", "s", "^", "D", "v", "P", "X")
+
+
+def plot_projection(measures, basis, ax=None, title=None, labels=("e_1", "e_2")):
+    r"""Several measures in any dimension, projected on a plane: one marker per measure.
+
+    Each atom :math:`r_j\delta_{\theta_j}` is drawn at
+    :math:`(\langle\theta_j, e_1\rangle, \langle\theta_j, e_2\rangle)`, with
+    marker area proportional to :math:`|r_j|` (relative to the largest weight
+    of all measures) and colour by sign (red positive, blue negative). Atoms
+    on the sphere project into the unit disk, drawn in grey; an atom in the
+    plane lands on its rim. With :math:`e_1, e_2` spanning a teacher's
+    directions, the teacher's atoms are on the rim and recovered atoms sit on
+    them.
+
+    Parameters
+    ----------
+    measures : dict of str to DiscreteMeasure
+        Label to measure, all of one dimension; the first is drawn on top.
+    basis : array_like, shape (2, d)
+        Orthonormal rows :math:`e_1, e_2`.
+    ax : matplotlib.axes.Axes, optional
+    title : str, optional
+    labels : tuple of two str, default=("e_1", "e_2")
+        Names of the basis vectors in the axis labels (TeX math).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    if not isinstance(measures, dict) or not measures:
+        raise TypeError(f"measures must be a non-empty dict of label to DiscreteMeasure; got {measures!r}")
+    measures = {str(k): check_measure(v, f"measures[{k!r}]") for k, v in measures.items()}
+    d = next(iter(measures.values())).dim
+    for label, mu in measures.items():
+        check_measure(mu, f"measures[{label!r}]", d=d)
+    basis = np.asarray(basis, dtype=float)
+    if basis.shape != (2, d):
+        raise ValueError(f"basis must have shape (2, {d}) (two orthonormal rows); got shape {basis.shape}")
+    if not np.allclose(basis @ basis.T, np.eye(2), atol=1e-8):
+        raise ValueError("basis must have orthonormal rows")
+    if len(measures) > len(_MARKERS):
+        raise ValueError(f"at most {len(_MARKERS)} measures; got {len(measures)}")
+    ax = _new_axes(ax)
+    t = np.linspace(0, 2 * np.pi, 400)
+    ax.plot(np.cos(t), np.sin(t), color="0.8", lw=1, zorder=0)
+    top = max((np.abs(mu.weights).max(initial=0.0) for mu in measures.values()), default=0.0)
+    for z, (marker, (label, mu)) in enumerate(zip(_MARKERS, measures.items())):
+        xy = mu.support @ basis.T
+        w = mu.weights
+        sizes = 4 + (250 * np.abs(w) / top if top > 0 else 0 * w)
+        colors = np.where(w > 0, _POS, _NEG)
+        ax.scatter(xy[:, 0], xy[:, 1], s=sizes, c=colors, marker=marker, alpha=0.6, edgecolors="k",
+                   linewidths=0.5, zorder=len(measures) - z, label=f"{label} ({mu.n_atoms} atoms)")
+    ax.set_aspect("equal")
+    ax.set_xlim(-1.15, 1.15)
+    ax.set_ylim(-1.15, 1.15)
+    ax.set_xlabel(rf"$\langle\theta, {labels[0]}\rangle$")
+    ax.set_ylabel(rf"$\langle\theta, {labels[1]}\rangle$")
+    legend = ax.legend(loc="lower left", fontsize="small")
+    for handle in legend.legend_handles:
+        handle.set_color("0.4")
+    ax.set_title(title if title is not None else "measures projected on a plane")
+    return ax
+
+
+def plot_distance_matrix(matrix, labels, ax=None, title=None, unit="rad"):
+    """A symmetric matrix of distances between solutions, as an annotated heatmap.
+
+    Parameters
+    ----------
+    matrix : array_like, shape (k, k)
+        Distances; ``nan`` entries are left blank.
+    labels : sequence of k str
+    ax : matplotlib.axes.Axes, optional
+    title : str, optional
+    unit : str, default="rad"
+        Shown on the colour bar.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    matrix = np.asarray(matrix, dtype=float)
+    labels = [str(label) for label in labels]
+    if matrix.ndim != 2 or matrix.shape != (len(labels), len(labels)):
+        raise ValueError(f"matrix must have shape ({len(labels)}, {len(labels)}) (one row per label); "
+                         f"got shape {matrix.shape}")
+    ax = _new_axes(ax)
+    finite = matrix[np.isfinite(matrix)]
+    vmax = finite.max() if finite.size and finite.max() > 0 else 1.0
+    image = ax.imshow(np.ma.masked_invalid(matrix), cmap="viridis", vmin=0, vmax=vmax)
+    ax.figure.colorbar(image, ax=ax, label=unit)
+    ax.set_xticks(range(len(labels)), labels, rotation=30, ha="right")
+    ax.set_yticks(range(len(labels)), labels)
+    for i in range(len(labels)):
+        for j in range(len(labels)):
+            if np.isfinite(matrix[i, j]):
+                ax.text(j, i, f"{matrix[i, j]:.3g}", ha="center", va="center",
+                        color="white" if matrix[i, j] < 0.6 * vmax else "black", fontsize="small")
+    ax.set_title(title if title is not None else "distances between solutions")
+    return ax
+

@@ -131,7 +131,7 @@ def sphere_grid(d, n_points, seed=0):
     array([[ 1.,  0.],
            [ 0.,  1.],
            [-1.,  0.],
-           [-0., -1.]])
+           [ 0., -1.]])
     """
     d = check_int(d, "d", minimum=2)
     n_points = check_int(n_points, "n_points", minimum=1)
@@ -191,7 +191,7 @@ def geodesic_distance(a, b):
     --------
     >>> import numpy as np
     >>> from measureopt import geodesic_distance
-    >>> float(geodesic_distance([[1.0, 0.0]], [[0.0, 1.0]])[0, 0]) == np.pi / 2
+    >>> bool(np.isclose(geodesic_distance([[1.0, 0.0]], [[0.0, 1.0]])[0, 0], np.pi / 2))
     True
     """
     a = check_array(a, "a", ndim=2)

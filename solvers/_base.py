@@ -60,7 +60,7 @@ class Solver(ABC):
        up to rounding, scope ``"sphere"``) and ``_solve`` is not run
        (``stats["zero_certificate"]`` is ``True``).
     2. **Objective.** Recomputed from the returned measure.
-    3. **Status** (:meth:`_decide`). A non-finite objective, or one above
+    3. **Status** (``_decide``). A non-finite objective, or one above
        :data:`DIVERGENCE_FACTOR` times :math:`J(0)`, is ``"numerical_error"``
        (a diverged run is a failure, not ``"max_iter"``); ``"optimal"``
        needs a finite gap of certified scope (``"grid"`` or ``"sphere"``),

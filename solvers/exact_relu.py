@@ -152,7 +152,7 @@ def pattern_measure(problem, U, U_neg, polish=True):
     and :math:`u'_p/\lVert u'_p\rVert` of weight :math:`-\lVert u'_p\rVert`;
     vectors below ``1e-9`` times the largest norm are dropped, atoms closer
     than ``1e-9`` merged. With ``polish``, the weights are then re-solved on
-    that support (:func:`solvers._weights.fit_weights`), kept only if they
+    that support (``solvers._weights.fit_weights``), kept only if they
     lower the objective.
 
     Parameters
@@ -309,7 +309,7 @@ def adjacent_patterns(X, thetas, tie_tol=TIE_TOL, max_ties=3):
 
 
 class ExactReLU(Solver):
-    r"""The exact convex program of a two-layer ReLU network (DESIGN.md; Pilanci & Ergen, 2020).
+    r"""The exact convex program of a two-layer ReLU network (Pilanci & Ergen, 2020).
 
     For the activation patterns :math:`D_1, \dots, D_P` of the data,
 
@@ -358,7 +358,7 @@ class ExactReLU(Solver):
     ----------
     M. Pilanci and T. Ergen. Neural networks are convex regularizers: exact
     polynomial-time convex optimization formulations for two-layer networks.
-    ICML 2020. ``../shared/DESIGN.md``, "exact ReLU program".
+    ICML 2020.
     """
 
     _requires = {"loss": ("squared",), "penalty": ("tv",), "relu": True}

@@ -143,7 +143,7 @@ class FrankWolfe(_ConditionalGradient):
     corrective : bool, default=False
         Fully corrective variant: after each new atom, re-solve the weights
         of all current atoms exactly (coordinate descent and a sign-pattern
-        polish, :mod:`solvers._lasso`) and drop the zeros.
+        polish, ``solvers._lasso``) and drop the zeros.
     max_iter : int, default=1000
     tol : float, default=1e-6
         Stop when the certified duality gap is at most ``tol * J(nu)``.
@@ -170,7 +170,7 @@ class FrankWolfe(_ConditionalGradient):
 
     References
     ----------
-    R. Berthier. On convex neural networks (2018), Sec. 4.1-4.2, eq. (5)-(7).
+    Eloïse Berthier. On convex neural networks (2018), Sec. 4.1-4.2, eq. (5)-(7).
     """
 
     def __init__(self, step_rule="line_search", corrective=False, max_iter=1000, tol=1e-6,

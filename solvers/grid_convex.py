@@ -96,7 +96,7 @@ class GridConvex(Solver):
         it found: for BLASSO, with signs :math:`s_S` fixed,
         :math:`\Phi_S^\top(y - \Phi_S r_S) = n\lambda s_S` is a linear system;
         for other losses or the constrained form, Newton's method on the
-        sign pattern (:func:`solvers._weights.fit_weights`).
+        sign pattern (``solvers._weights.fit_weights``).
         The polished point is kept only if it keeps the signs and lowers the
         gridded duality gap. Interior-point solutions are accurate to about
         the backend tolerance, and the certificate amplifies residual errors
@@ -365,7 +365,7 @@ def _polish(problem, measure):
 
     Squared loss, penalized: the exact LASSO conditions on the sign pattern
     (:func:`solvers._lasso.polish`). Otherwise: the exact weights on the
-    support (:func:`solvers._weights.fit_weights`, which ends with a Newton
+    support (``solvers._weights.fit_weights``, which ends with a Newton
     polish on the sign pattern).
     """
     if problem.loss.name == "squared" and problem.penalized:

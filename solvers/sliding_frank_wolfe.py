@@ -36,7 +36,7 @@ class SlidingFrankWolfe(_ConditionalGradient):
     1. **LMO**: :math:`\theta^\star = \arg\max|c_q|` with :math:`q =
        -\ell'(f(\cdot;\nu))` (Berthier 2018, eq. 5), by the local oracle.
     2. **Corrective step**: add :math:`\theta^\star` and re-solve the weights
-       of all atoms exactly (:mod:`solvers._weights`: LASSO for the squared
+       of all atoms exactly (``solvers._weights``: LASSO for the squared
        loss, FISTA and a Newton polish otherwise; on the :math:`\ell_1` ball
        for the constrained form).
     3. **Sliding**, one of two kinds, or both in turn (``slide``):
@@ -145,8 +145,8 @@ class SlidingFrankWolfe(_ConditionalGradient):
     ----------
     Q. Denoyelle, V. Duval, G. Peyré, E. Soubies. The sliding Frank-Wolfe
     algorithm and its application to super-resolution microscopy. Inverse
-    Problems 36 (2019). R. Berthier et al., Sec. 4.1-4.2. M. Pilanci and
-    T. Ergen. Neural networks are convex regularizers: exact polynomial-time
+    Problems 36 (2019). Eloïse Berthier. On convex neural networks (2018),
+    Sec. 4.1-4.2. M. Pilanci and T. Ergen. Neural networks are convex regularizers: exact polynomial-time
     convex optimization formulations for two-layer networks. ICML 2020,
     eq. (8) and Theorem 1.
 

@@ -11,6 +11,7 @@ import functools
 import importlib
 import inspect
 import pkgutil
+from pathlib import Path
 
 import numpy as np
 
@@ -78,6 +79,21 @@ def linear_kernel(A, B):
     return A @ B.T
 
 
+@functools.cache
+def _spec():
+    from solvers.sweeps import parse_spec
+
+    return parse_spec('experiment = "sleep"\n[params]\nseconds = 0.0\n[grid]\nindex = [0, 1]\n')
+
+
+def _store():
+    import tempfile
+
+    from solvers.sweeps import Store
+
+    return Store(Path(tempfile.mkdtemp()) / "store.sqlite")
+
+
 def _stars():
     from measureopt.arrangement import arrangement_stars
 
@@ -127,6 +143,11 @@ _EXAMPLES = {
     "RandomFeatureRegression": lambda: _fitted(solvers.RandomFeatureRegression(n_features=30, random_state=0)),
     "RegularizedNTK": lambda: _fitted(solvers.RegularizedNTK()),
     "F2KernelRidge": lambda: _fitted(solvers.F2KernelRidge()),
+    "Experiment": lambda: _spec().experiment,
+    "Spec": _spec,
+    "Task": lambda: _spec().tasks()[0],
+    "Store": _store,
+    "SweepSummary": lambda: solvers.sweeps.SweepSummary(Path("store.sqlite"), 2, 0, 2, 0, 0, 1.5, 2),
     "ConicStep": lambda: solvers.particles.ConicStep(0.1, 0.2),
     "MeanFieldStep": lambda: solvers.particles.MeanFieldStep(0.1, noise=0.01),
     "NormDependentStep": lambda: solvers.particles.NormDependentStep(0.1),

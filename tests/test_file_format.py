@@ -218,14 +218,17 @@ def test_missing_file_and_bad_path_types():
 
 # ------------------------------------------------------------------ one writer for the CLI and checkpoints
 def test_cli_writes_its_files_with_the_same_format(tmp_path):
-    from solvers.cli import run_teacher_student
+    from solvers.main_job import run_teacher_student
 
-    report = run_teacher_student(d=3, m=2, n=30, reg=1e-2, grid_size=60, out=tmp_path, progress=False)
-    assert io.read_json(tmp_path / "results.json")["objective"] == report["objective"]
+    report = run_teacher_student(d=3, m=2, n=30, reg=1e-2, grid_size=60, sfw_iter=10, iters=20, width=5,
+                                 skip=["network"], certify_budget=2, out=tmp_path, progress=False)
+    assert io.read_json(tmp_path / "results.json")["rows"] == report["rows"]
     data = mo.teacher_student(n=30, d=3, m=2, seed=0, noise=0.0)
     problem = mo.BLASSO(data.X, data.y, reg=1e-2)
-    result = solvers.Result.load(tmp_path / report["files"]["result"], problem=problem)
-    assert result.objective == report["objective"] and str(result.status) == report["status"]
+    for key in ("convex", "grid"):
+        result = solvers.Result.load(tmp_path / report["files"][key], problem=problem)
+        row = next(r for r in report["rows"] if r["solution"] == key)
+        assert result.objective == row["objective"] and str(result.status) == row["status"]
     assert mo.DiscreteMeasure.load(tmp_path / report["files"]["teacher"], problem=problem) == data.teacher
 
 

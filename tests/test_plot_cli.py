@@ -8,6 +8,7 @@ from matplotlib.figure import Figure
 
 import measureopt as mo
 import measureopt.plot as moplot
+import solvers
 from solvers.cli import main
 
 
@@ -55,23 +56,47 @@ def test_sphere_and_high_dimensional_plots():
         moplot.plot_recovery(high, teacher=np.eye(5))
 
 
+_SMALL = ["--d", "3", "--m", "2", "--n", "60", "--reg", "1e-2", "--grid-size", "300", "--sfw-iter", "20",
+          "--width", "20", "--iters", "300", "--certify-budget", "5", "--quiet"]
+
+
 def test_cli_end_to_end(tmp_path, capsys):
+    """The main job: four solutions in one table, certified, compared, saved, drawn and reported."""
     out = tmp_path / "run"
-    code = main(["teacher-student", "--d", "3", "--m", "2", "--n", "60", "--reg", "1e-2",
-                 "--grid-size", "300", "--out", str(out), "--quiet"])
-    assert code == 0
+    assert main(["teacher-student", *_SMALL, "--out", str(out)]) == 0
     report = json.loads((out / "results.json").read_text())
-    assert report["status"] == "optimal"
-    assert report["gap_scope"] == "grid"
-    assert report["dual_gap"] <= 1e-6
-    assert report["n_atoms"] == len(report["measure"]["weights"])
-    for key in ("objective", "w2_to_teacher", "winf_to_teacher", "solve_time"):
-        assert np.isfinite(report[key])
+    rows = {row["solution"]: row for row in report["rows"]}
+    assert list(rows) == ["teacher", "convex", "grid", "network"]
+    assert rows["convex"]["status"] == "optimal" and rows["grid"]["status"] == "optimal"
+    lower, upper = report["optimum"]["lower"], report["optimum"]["upper"]
+    assert lower <= upper and upper - lower <= 1e-5 * upper  # the certified bracket on J* is tight
+    for row in rows.values():
+        assert row["gap_scope"] == "sphere" and row["gap"] >= 0
+        assert row["objective"] >= lower and row["excess"] == row["objective"] - lower
+        assert row["atoms"] == len(report["measures"][row["solution"]]["weights"])
+    assert rows["teacher"]["w2_teacher"] == 0 and rows["convex"]["w2_convex"] == 0
+    assert rows["grid"]["sup_eta"] > 1  # the grid's optimum violates the certificate off the grid
+    w2 = np.array(report["w2_matrix"]["values"])
+    np.testing.assert_allclose(w2, w2.T, atol=1e-12)
+    np.testing.assert_allclose(w2[0, 1], rows["convex"]["w2_teacher"], rtol=1e-9)
+    assert set(report["figures"]) == {"measures.png", "certificate.png", "training.png", "w2_matrix.png"}
     for name in report["figures"]:
         assert (out / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    assert set(report["figures"]) == {"measure.png", "recovery.png", "certificate.png"}
+    page = (out / "report.html").read_text()
+    assert all(name in page for name in report["figures"]) and "convex optimum (SFW)" in page
+    assert "http" not in page  # a self-contained page
+    network = solvers.Result.load(out / report["files"]["network"])
+    assert network.objective == rows["network"]["objective"] and len(network.history["objective"]) > 1
     table = capsys.readouterr().out
-    assert "dual gap (grid)" in table and "W_inf to teacher" in table
+    assert "gap (scope)" in table and "network (Algorithm 1)" in table and "J* in [" in table
+
+
+def test_cli_skips_stages(tmp_path):
+    out = tmp_path / "run"
+    assert main(["teacher-student", *_SMALL, "--skip", "network", "grid", "--out", str(out)]) == 0
+    report = json.loads((out / "results.json").read_text())
+    assert [row["solution"] for row in report["rows"]] == ["teacher", "convex"]
+    assert "training.png" not in report["figures"] and set(report["files"]) == {"teacher", "convex"}
 
 
 def test_cli_bad_arguments(tmp_path):
@@ -113,3 +138,21 @@ def test_cli_deep_end_to_end(tmp_path, capsys):
     with pytest.raises(SystemExit) as exc:
         main(["deep", "--reg-u", "-1", "--out", str(out), "--quiet"])
     assert exc.value.code == 2
+
+
+def test_projection_and_distance_matrix_plots():
+    data = mo.teacher_student(n=20, d=5, m=3, seed=0)
+    basis = np.linalg.qr(data.teacher.support.T)[0].T[:2]
+    ax = moplot.plot_projection({"teacher": data.teacher, "zero": mo.DiscreteMeasure.zero(5)}, basis)
+    xy = ax.collections[0].get_offsets()
+    np.testing.assert_allclose(np.abs(xy).max(axis=1)[:2], 1.0, atol=1e-12)  # teacher atoms in the plane: on the rim
+    with pytest.raises(ValueError, match=r"basis must have shape \(2, 5\)"):
+        moplot.plot_projection({"teacher": data.teacher}, basis[:, :3])
+    with pytest.raises(ValueError, match="orthonormal"):
+        moplot.plot_projection({"teacher": data.teacher}, 2 * basis)
+    with pytest.raises(TypeError, match="non-empty dict"):
+        moplot.plot_projection([data.teacher], basis)
+    ax = moplot.plot_distance_matrix([[0.0, 1.0], [1.0, np.nan]], ["a", "b"])
+    assert [t.get_text() for t in ax.texts] == ["0", "1", "1"]
+    with pytest.raises(ValueError, match=r"matrix must have shape \(3, 3\)"):
+        moplot.plot_distance_matrix(np.zeros((2, 2)), "abc")

@@ -152,7 +152,7 @@ class DeepConvexProgram(Frozen):
     Each layer's equation is stated on the numerical range of
     :math:`H_{\ell-1}\operatorname{diag}(\pi^{(\ell-1)})` (singular values
     above ``RANK_RTOL`` = 1e-9 times the largest; basis :math:`U_\ell` in
-    :attr:`bases`): :math:`U_\ell^\top(Z_\ell^\top\operatorname{diag}(p) -
+    ``bases``): :math:`U_\ell^\top(Z_\ell^\top\operatorname{diag}(p) -
     H_{\ell-1}\operatorname{diag}(\pi)\tilde w) = 0`. Outside it the
     features carry rounding, not information, and asking for equality there
     costs weights of size 1/(tiny singular value). An atom farther than
@@ -366,7 +366,7 @@ class DeepConvexProgram(Frozen):
         r"""Per layer :math:`\ell\ge2`: :math:`U_\ell^\top(Z^\top\operatorname{diag}(p) - H\operatorname{diag}(\pi)\tilde w)`, shape (rank, K_l).
 
         :math:`U_\ell` is the orthonormal basis of the numerical range of the
-        features below (:attr:`bases`), on which the program states its
+        features below (``bases``), on which the program states its
         constraints (see the class notes); for a solution on other atoms than
         the program's, the whole residual (N, K_l).
         """
@@ -388,7 +388,7 @@ class DeepConvexProgram(Frozen):
         r"""A feasible point near ``solution``: densities normalized, connections corrected by least squares.
 
         Each :math:`p^{(\ell)}` is clipped at 0, set to 0 on atoms that are
-        not representable (:attr:`bases`), and scaled to :math:`\pi^\top p =
+        not representable (``bases``), and scaled to :math:`\pi^\top p =
         1` (and :math:`\tilde w^{(\ell)}` with it: the layer's constraint is
         homogeneous in both). Then the correction :math:`\Delta` of
         :math:`\tilde w^{(\ell)}` with the least :math:`\sum_j

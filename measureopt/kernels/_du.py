@@ -1,8 +1,8 @@
 r"""The limiting Gram matrices :math:`K^{(H)}` of Du, Lee, Li, Wang & Zhai (2019) and their linear rate.
 
 Infinite width: fully connected (Def. 5.1), ResNet (Def. 6.1) and
-convolutional ResNet (Def. 7.1, reconstructed), with the corrections of the
-seed notes (``shared/notes/seeds-001-003.md``, Sec. 3.2). The finite-width
+convolutional ResNet (Def. 7.1, reconstructed), with three corrections to
+the printed definitions, each stated in :func:`du_gram`'s notes. The finite-width
 Grams :math:`G^{(H)}(0)` that converge to them are in :mod:`._du_finite`.
 """
 

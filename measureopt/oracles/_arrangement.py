@@ -81,7 +81,7 @@ class ArrangementOracle:
 
     References
     ----------
-    R. Berthier. On convex neural networks (2018), eq. (5)-(7).
+    Eloïse Berthier. On convex neural networks (2018), eq. (5)-(7).
     """
 
     scope = Scope.SPHERE

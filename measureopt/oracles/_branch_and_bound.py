@@ -187,7 +187,7 @@ class BranchAndBound:
     bound is at most the best value found plus ``rtol`` times it, or the
     caller's ``enough`` level (:meth:`maximize`); the others are split. For
     ReLU the result is also capped by a global bound in closed form
-    (:func:`relu_spectral_bound`): in high dimension, where no partition
+    (``relu_spectral_bound``): in high dimension, where no partition
     fits a budget, that is the bound a user gets.
 
     Parameters

@@ -550,7 +550,7 @@ class MeasureProblem(Frozen):
         return self.penalty.radius
 
     def vertex(self, found):
-        """The :class:`Vertex` for an oracle's :class:`~measureopt.oracles.SupResult` (see :meth:`lmo`)."""
+        """The ``Vertex`` for an oracle's :class:`~measureopt.oracles.SupResult` (see :meth:`lmo`)."""
         mass = self.vertex_mass()
         if self.penalty.penalized:
             if found.value > self.penalty.reg:

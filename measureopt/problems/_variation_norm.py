@@ -63,7 +63,7 @@ class VariationNormERM(MeasureProblem):
 
     References
     ----------
-    R. Berthier. On convex neural networks (2018), eq. (2)-(8), Sec. 4.1.
+    Eloïse Berthier. On convex neural networks (2018), eq. (2)-(8), Sec. 4.1.
     F. Bach. Breaking the curse of dimensionality with convex neural networks.
     JMLR 18 (2017).
 

@@ -144,7 +144,7 @@ class ParticleGD(ParticleSolver):
         \sigma(\langle w_j, x_i\rangle)\Bigr)^2 + \text{penalty},
 
     and each particle moves by :math:`(a_j, w_j) \leftarrow (a_j, w_j) -
-    \gamma M\nabla_{(a_j, w_j)}F` (:class:`MeanFieldStep`, the
+    \gamma M\nabla_{(a_j, w_j)}F` (``MeanFieldStep``, the
     discretized Wasserstein gradient flow).
 
     * ReLU (2-homogeneous particle :math:`a\sigma(\langle w, x\rangle)`):
@@ -182,7 +182,7 @@ class ParticleGD(ParticleSolver):
     ----------
     L. Chizat and F. Bach. On the global convergence of gradient descent for
     over-parameterized models using optimal transport. NeurIPS 2018.
-    R. Berthier, F. Bach, P. Gaillard (2020), eq. (8)-(9), Prop. 4.1-4.2,
+    Eloïse Berthier. On convex neural networks (2018), eq. (8)-(9), Prop. 4.1-4.2,
     Sec. 5.1 and 5.3. C. Fang, H. Dong, T. Zhang, eq. (1), (16)-(20).
     """
 
@@ -223,7 +223,7 @@ class NoisyParticleGD(ParticleGD):
     r"""Noisy particle gradient descent: entropy regularization (Fang, Dong & Zhang, Sec. V).
 
     :class:`ParticleGD` plus Gaussian noise :math:`N(0, 2\lambda_p\gamma)`
-    on every coordinate of every particle at each step (:class:`MeanFieldStep`):
+    on every coordinate of every particle at each step (``MeanFieldStep``):
     the Euler-Maruyama step of
 
     .. math::
@@ -264,7 +264,7 @@ class ConicParticleGD(ParticleSolver):
     :math:`\varepsilon_j` and a position :math:`\theta_j` on the sphere:
     :math:`\nu = \sum_j\varepsilon_j r_j\delta_{\theta_j}` and
     :math:`F = J(\nu)` exactly (penalty :math:`\lambda\sum_j r_j`). Each step
-    (:class:`ConicStep`) is a mirror (multiplicative) step on the masses and
+    (``ConicStep``) is a mirror (multiplicative) step on the masses and
     a retracted gradient step on the positions, with separate step sizes
 
     .. math::

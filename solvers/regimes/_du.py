@@ -72,7 +72,7 @@ class DuGradientDescent:
     r"""Full-batch gradient descent on Du et al.'s fully connected or residual network, recording the predicted rate.
 
     The network is eq. (2) (``architecture="fc"``) or eq. (3) (``"resnet"``)
-    at the i.i.d. :math:`N(0, 1)` initialization of Sec. 4 (:class:`DuNet`);
+    at the i.i.d. :math:`N(0, 1)` initialization of Sec. 4 (``DuNet``);
     every layer and :math:`a` take the same step :math:`\eta` on the sum
     loss :math:`L(\theta) = \frac12\sum_i(f(\theta, x_i) - y_i)^2` (eq. 1).
     Theorems 5.1 and 6.1 say that at large enough width

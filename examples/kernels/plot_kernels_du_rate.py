@@ -14,8 +14,8 @@ y_i)^2`, every layer at the step :math:`\\eta = 1/\\lambda_{\\max}(G(0))`,
 full Jacobian, :math:`G^{(H)}(k)` the part of it from the last hidden
 layer :math:`W^{(H)}`, and :math:`K^{(H)}` the limit of
 :math:`G^{(H)}(0)` as :math:`m \\to \\infty`
-(:func:`measureopt.kernels.du_gram`, with the seed notes' correction of
-the last step of Def. 5.1/6.1).
+(:func:`measureopt.kernels.du_gram`, with the last step of Def. 5.1/6.1
+corrected as explained on :doc:`/theory/kernels`).
 
 **Paper's claim** (Thm 5.1, 6.1): if the width is large enough and
 :math:`\\eta` small enough (constants not given), then with high
@@ -85,8 +85,8 @@ by the time limit: most of a run is the Jacobian Gram :math:`G(0)` and the
 steps, both :math:`O(m^2)` for the hidden layers. An exploratory run of
 300 steps in float64 (same data, other initializations) also stayed under
 the bound in all four cases, the loss ending at 3-9% of :math:`L(0)` and
-the bound at 98.6% or more. The default :math:`\\eta` is the practical step
-of the seed notes; the theorems' :math:`\\eta = O(\\lambda/(n^2 2^{O(H)}))`
+the bound at 98.6% or more. The default :math:`\\eta` is a practical step
+(the theorems give none); the theorems' :math:`\\eta = O(\\lambda/(n^2 2^{O(H)}))`
 (FC) and :math:`O(\\lambda H^2/n^2)` (ResNet), with :math:`\\lambda =
 \\lambda_{\\min}(K^{(H)}) \\le 1.3\\cdot 10^{-3}` here, would be far smaller.
 """

@@ -25,7 +25,7 @@ initialization and batches for every :math:`\\alpha` (seed 0).
 **Learning rates**: :math:`\\eta_u = \\eta_\\theta = \\eta = c\\, m /
 \\alpha^2` with :math:`c = 2` (``lr_convention="ntk"``, eq. 13). The
 network's tangent kernel is :math:`\\Theta_m = \\frac{\\alpha^2}{m}(k^u_m +
-k^\\theta_m)` (seed notes F8), so an SGD step moves the function by
+k^\\theta_m)` (:doc:`/theory/kernels`), so an SGD step moves the function by
 :math:`\\eta\\,\\Theta_m = c\\,(k^u_m + k^\\theta_m)` times the loss
 gradient: the same function-space step for every :math:`\\alpha`, and in
 the lazy limit every :math:`\\alpha` follows the same kernel dynamics; what
@@ -33,7 +33,7 @@ changes with :math:`\\alpha` is only how far the weights move (each by
 :math:`\\eta\\cdot\\frac{\\alpha}{m} = c/\\alpha` times an :math:`O(1)`
 gradient) and how much the network departs from its linearization. At
 :math:`\\alpha = 1` the same step is the mean-field time step :math:`c`
-(seed notes F14). The authors' code uses :math:`\\eta = 0.1\\,m/\\alpha`
+(the particle gradient flow of FDZ eq. 20). The authors' code uses :math:`\\eta = 0.1\\,m/\\alpha`
 on both blocks, a function-space step :math:`0.1\\,\\alpha` that grows by
 :math:`m^{0.7}` across their runs, so that their comparison of distances
 mixes the regime with the step size.

@@ -36,8 +36,8 @@ step-like regime.
 (torch's ``MSELoss``) by ``SGD(lr=10)`` on both layers; our loss is half
 the mean squared error, so ``lr=20`` with ``lr_convention="ntk"``
 (:math:`\\eta_u = \\eta_\\theta`) takes the same steps. Their penalty
-:math:`10^{-2}\\lVert u\\rVert^2/m` is added to the mean squared error (the
-seed notes' :math:`\\lambda_u = 0.02` in
+:math:`10^{-2}\\lVert u\\rVert^2/m` is added to the mean squared error (that is
+:math:`\\lambda_u = 0.02` in
 :math:`\\frac{\\lambda_u}{2m}\\sum_j u_j^2`); against our half loss the same
 steps need ``reg_u=0.01`` (:math:`20\\cdot 0.01\\,u/m = 10\\cdot
 0.02\\,u/m`). Their noisy GD adds :math:`N(0, 0.01^2)` to every
@@ -49,7 +49,7 @@ the widths :math:`m \\in \\{4, 8, 40\\}` take 2000 steps of ``lr=20`` with
 batches of 1000 (67 epochs; at most 120 parameters, so the pool is not
 overfitted). For Fig. 6 (b)-(f) (:math:`m = 400`, :math:`\\lambda_u`, with
 and without noise) a step of ``lr`` moves each particle by ``lr/m`` in
-mean-field time (seed notes F14): the authors' run lasts :math:`10^4 \\cdot
+mean-field time (the particle gradient flow of FDZ eq. 20): the authors' run lasts :math:`10^4 \\cdot
 20/400 = 500`. We take 500 steps of ``lr=400`` (the same time, steps 20
 times larger, batches of 500) and noise :math:`0.01\\sqrt{20} = 0.0447` per
 step, the same temperature (noise variance per unit of time). Checked on

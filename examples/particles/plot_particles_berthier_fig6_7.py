@@ -1,6 +1,6 @@
 """
-Lazy or active training: the initial radius r0 (Berthier et al., Fig. 6-7)
-==========================================================================
+Lazy or active training: the initial radius r0 (Berthier 2018, Fig. 6-7)
+========================================================================
 
 Data in :math:`\\mathbb{R}^2` lifted to :math:`(x, 1)`, a ReLU teacher with 3
 units of norm :math:`r = 2`, and :math:`M = 20` particles of

@@ -1,6 +1,6 @@
 """
-Particle gradient flow in 2-D, ReLU and sigmoid (Berthier et al., Fig. 1-2)
-===========================================================================
+Particle gradient flow in 2-D, ReLU and sigmoid (Berthier 2018, Fig. 1-2)
+=========================================================================
 
 Chizat & Bach's particle gradient descent (:class:`solvers.ParticleGD`,
 mean-field scaling :math:`1/M`) with :math:`M = 15` particles on data in
@@ -27,7 +27,7 @@ convex optimum of the same (lightly regularized, :math:`\\lambda =
 distances. The sigmoid particles reach the optimum (objective within
 :math:`10^{-3}` relative); in this run the ReLU particles spring out and
 find two of the three teacher units but not yet the third after 8000
-steps, the kind of run Berthier et al. show in their Fig. 1b: the printed
+steps, the kind of run Berthier (2018) shows in their Fig. 1b: the printed
 objectives say how far it is.
 """
 
