@@ -76,7 +76,7 @@ def run_teacher_student(d=5, m=3, n=200, reg=1e-3, noise=0.0, seed=0, grid_size=
     width, iters, step_size : int, int, float
         Neurons, steps and step size of :class:`~solvers.NormDependentGD`.
     skip : iterable of str
-        Stages to leave out, among :data:`SKIPPABLE`.
+        Stages to leave out, among ``SKIPPABLE`` (convex, grid, network).
     certify_budget : float
         Seconds of each certificate on the sphere (the convex solve's and
         each cross-check's); past it a gap is valid but loose, and says so.

@@ -129,7 +129,7 @@ def code_version(function, depends=()):
     Returns
     -------
     str
-        ``"0.1.0+3f2a9c01b7de"``: :data:`measureopt.__version__`, ``+``, the
+        ``"0.1.0+3f2a9c01b7de"``: ``measureopt.__version__``, ``+``, the
         first 12 hex digits of the SHA-256 of the sources.
     """
     h = hashlib.sha256()

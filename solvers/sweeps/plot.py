@@ -10,7 +10,7 @@ over ``x`` with the individual tasks as dots.
 
 Rows of the same experiment and parameters from several code versions (a
 store re-run after an experiment changed) count once: the most recently
-recorded row is kept (:func:`latest_rows`).
+recorded row is kept (``latest_rows``).
 """
 
 import math
@@ -106,7 +106,7 @@ def reduce_metric(rows, x, y=None, metric=None, reduce="mean"):
     Parameters
     ----------
     rows : list of dict
-        Rows of one experiment (e.g. :func:`latest_rows`).
+        Rows of one experiment (e.g. ``latest_rows``).
     x, y : str
         Parameters; ``y=None`` for one axis.
     metric : str
@@ -173,7 +173,7 @@ def plot_phase_diagram(rows, x, y=None, metric=None, reduce="mean", ax=None, log
     Parameters
     ----------
     rows : list of dict
-        ``done`` rows of one experiment (:func:`latest_rows`).
+        ``done`` rows of one experiment (``latest_rows``).
     x, y : str
         Parameters; ``y=None`` draws a curve.
     metric : str

@@ -188,7 +188,7 @@ def run_sweep(spec, store=None, *, scheduler=None, workers=None, client=None, re
         cluster is used as it is.
     workers : int, optional
         Workers of the LocalCluster when neither ``scheduler`` nor ``client``
-        is given; default :func:`default_workers`, capped at the number of
+        is given; default ``default_workers()``, capped at the number of
         pending tasks.
     client : distributed.Client, optional
         Use this client (left open); overrides ``scheduler`` and ``workers``.

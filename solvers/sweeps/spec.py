@@ -103,7 +103,7 @@ class Task(Record):
 
     @property
     def params_json(self):
-        """str: :func:`canonical_json` of ``params``, as stored."""
+        """str: ``canonical_json`` of ``params``, as stored."""
         return canonical_json(self.params)
 
 
