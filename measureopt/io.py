@@ -55,7 +55,8 @@ from ._frozen import file_kinds, file_state
 from .exceptions import FileFormatError
 
 __all__ = ["VERSION", "save", "load", "read", "write", "write_json", "read_json", "problem_fingerprint", "array_digest",
-           "check_fingerprint", "encode", "decode"]
+           "check_fingerprint", "fingerprint_differences", "encode",
+           "decode"]
 
 #: The format version this library writes; it reads versions 1 to ``VERSION``.
 VERSION = 1
@@ -220,13 +221,19 @@ def problem_fingerprint(problem):
     return prob
 
 
-def check_fingerprint(stored, current, path, what="problem"):
-    """Raise :class:`FileFormatError` naming every entry of the dict ``current`` that differs from ``stored``."""
+def fingerprint_differences(stored, current, source="file"):
+    """list of str: the entries of the dict ``current`` that differ from ``stored``, as ``key (source a, now b)``."""
     diffs = []
     for key in list(current) + [k for k in stored if k not in current]:
         a, b = stored.get(key, "(absent)"), current.get(key, "(absent)")
         if a != b:
-            diffs.append("the data (X, y)" if key == "data (X, y)" else f"{key} (file {a}, now {b})")
+            diffs.append("the data (X, y)" if key == "data (X, y)" else f"{key} ({source} {a}, now {b})")
+    return diffs
+
+
+def check_fingerprint(stored, current, path, what="problem"):
+    """Raise :class:`FileFormatError` naming every entry of the dict ``current`` that differs from ``stored``."""
+    diffs = fingerprint_differences(stored, current)
     if diffs:
         raise FileFormatError(f"{path} belongs to another {what}: {'; '.join(diffs)} "
                               f"{'differs' if len(diffs) == 1 else 'differ'}")

@@ -131,17 +131,8 @@ def check_fingerprint(stored, current, path):
     if not isinstance(stored, dict) or set(stored) != {"problem", "solver"}:
         raise ValueError(f"resume: checkpoint {path} has no fingerprint of its problem and solver (written by an "
                          "older version?), so it cannot be checked against this run; start a new run")
-    diffs = []
-    for part in ("problem", "solver"):
-        old, new = stored[part], current[part]
-        for key in list(new) + [k for k in old if k not in new]:
-            a, b = old.get(key, "(absent)"), new.get(key, "(absent)")
-            if a == b:
-                continue
-            if key == "data (X, y)":
-                diffs.append("the data (X, y)")
-            else:
-                diffs.append(f"{key} (checkpoint {a}, now {b})")
+    diffs = [d for part in ("problem", "solver")
+             for d in io.fingerprint_differences(stored[part], current[part], source="checkpoint")]
     if diffs:
         raise ValueError(
             f"resume: checkpoint {path} belongs to another problem or solver setting: {'; '.join(diffs)} "

@@ -38,12 +38,6 @@ class TV(Frozen):
     def __repr__(self):
         return f"TV(reg={self.reg:g})"
 
-    def __eq__(self, other):
-        return isinstance(other, TV) and other.reg == self.reg
-
-    def __hash__(self):
-        return hash(("tv", self.reg))
-
     def value(self, total_variation):
         r""":math:`\lambda\lVert\nu\rVert_{TV}`."""
         return self.reg * total_variation
@@ -86,12 +80,6 @@ class TVBall(Frozen):
 
     def __repr__(self):
         return f"TVBall(radius={self.radius:g})"
-
-    def __eq__(self, other):
-        return isinstance(other, TVBall) and other.radius == self.radius
-
-    def __hash__(self):
-        return hash(("tv_ball", self.radius))
 
     def value(self, total_variation):
         """0 inside the ball, ``inf`` outside (the indicator)."""
