@@ -105,6 +105,12 @@ class GridConvex(Solver):
         Seed of the grid when ``grid`` is an integer.
     verbose : bool, default=False
         Print the backend's log.
+    warm_start : DiscreteMeasure or Result, optional
+        Start celer from this measure's weights on the grid (atoms within
+        ``1e-9`` of a grid direction; others are ignored), as a
+        regularization path does (:func:`solvers.estimators.reg_path`). It
+        changes where the solver starts, not the problem solved; CVXPY
+        backends start cold.
 
     Notes
     -----
@@ -144,7 +150,7 @@ class GridConvex(Solver):
     _requires = {"loss": ("squared", "logistic"), "penalty": ("tv", "tv_ball")}
 
     def __init__(self, grid=2000, backend="auto", backend_options=None, tol=1e-6,
-                 prune_tol=1e-8, polish=True, random_state=0, verbose=False):
+                 prune_tol=1e-8, polish=True, random_state=0, verbose=False, warm_start=None):
         if isinstance(grid, numbers.Integral) and not isinstance(grid, bool):
             check_int(grid, "grid", minimum=1)
         elif len(check_on_sphere(grid, "grid")) == 0:
@@ -163,6 +169,11 @@ class GridConvex(Solver):
         self.polish = polish
         self.random_state = random_state
         self.verbose = verbose
+        measure = getattr(warm_start, "measure", warm_start)
+        if measure is not None and not isinstance(measure, DiscreteMeasure):
+            raise TypeError(
+                f"warm_start must be a DiscreteMeasure, a Result or None; got {type(warm_start).__name__}")
+        self.warm_start = warm_start
 
     def _cvxpy_backend(self):
         return get_backend("CLARABEL" if _is_auto(self.backend) else self.backend)
@@ -170,7 +181,18 @@ class GridConvex(Solver):
     def _uses_celer(self, problem):
         """Whether :meth:`solve` tries celer first on ``problem`` (see ``backend``)."""
         return (_is_auto(self.backend) and self.backend_options is None
-                and problem.loss.name == "squared" and problem.penalized and _celer_available())
+                and problem.loss.name in ("squared", "logistic") and problem.penalized and _celer_available())
+
+    def _start_weights(self, grid):
+        """The warm start's weights on ``grid`` (zeros where no atom sits on a grid direction)."""
+        weights = np.zeros(grid.shape[0])
+        measure = getattr(self.warm_start, "measure", self.warm_start)
+        if measure is None or measure.n_atoms == 0 or measure.dim != grid.shape[1]:
+            return weights
+        nearest = np.argmax(measure.support @ grid.T, axis=1)
+        on_grid = np.linalg.norm(grid[nearest] - measure.support, axis=1) <= 1e-9
+        np.add.at(weights, nearest[on_grid], measure.weights[on_grid])
+        return weights
 
     def _convergence_hint(self):
         backend = self._cvxpy_backend()
@@ -257,19 +279,35 @@ class GridConvex(Solver):
         return measure, cert, polished
 
     def _solve_celer(self, problem, grid):
-        """The LASSO with celer; ``(outcome, None)``, or ``(None, why)`` when its point is not kept."""
+        r"""The LASSO (or L1 logistic regression) with celer; ``(outcome, None)``, or ``(None, why)`` when its point is not kept.
+
+        celer's logistic objective is :math:`\sum_i\log(1 + e^{-y_i(\Phi r)_i})
+        + \frac1C\lVert r\rVert_1`, ours divided by :math:`n`: :math:`C =
+        1/(n\lambda)`.
+        """
         try:
             import celer
 
             features = np.asfortranarray(problem.features(grid))
+            start_weights = self._start_weights(grid)
+            y = np.array(problem.y, dtype=float)  # writeable: celer's Cython refuses read-only buffers
             start = time.perf_counter()
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # celer's ConvergenceWarning: the certificate decides
-                est = celer.Lasso(alpha=problem.reg, fit_intercept=False, tol=CELER_TOL,
-                                  verbose=int(self.verbose))
-                est.fit(features, problem.y)
+                if problem.loss.name == "squared":
+                    est = celer.Lasso(alpha=problem.reg, fit_intercept=False, tol=CELER_TOL,
+                                      verbose=int(self.verbose))
+                    _, coefs, _, n_iter = est.path(features, y, np.array([problem.reg]),
+                                                   coef_init=start_weights)
+                else:
+                    C = 1.0 / (problem.n_samples * problem.reg)
+                    est = celer.LogisticRegression(C=C, tol=CELER_TOL, fit_intercept=False,
+                                                   verbose=int(self.verbose))
+                    coefs, _ = est.path(features, y, np.array([C]), solver="celer-pn",
+                                        coef_init=start_weights)
+                    n_iter = [0]
             solve_time = time.perf_counter() - start
-            weights = np.asarray(est.coef_, dtype=float)
+            weights = np.asarray(coefs[:, 0], dtype=float)
         except Exception as exc:  # an optional accelerator: any failure falls back to CVXPY
             return None, f"celer failed: {type(exc).__name__}: {exc}"
         if not np.all(np.isfinite(weights)):
@@ -278,14 +316,12 @@ class GridConvex(Solver):
         if not cert.relative_gap <= self.tol:
             return None, (f"celer's point has gridded relative gap {cert.relative_gap:.2e} > "
                           f"tol={self.tol:g}")
-        n = problem.n_samples
-        celer_objective = (0.5 * np.sum((problem.y - features @ weights) ** 2) / n
-                           + problem.reg * np.abs(weights).sum())
+        celer_objective = float(problem.data_fit(features @ weights) + problem.reg * np.abs(weights).sum())
         return Outcome(
             measure=measure,
             gap_scope=cert.scope,
             status=Status.OPTIMAL,
-            n_iter=int(np.sum(est.n_iter_)),
+            n_iter=int(np.sum(n_iter)),
             dual_gap=cert.gap,
             message=f"CELER tol {CELER_TOL:g}; gridded relative gap {cert.relative_gap:.2e}",
             stats={
