@@ -48,7 +48,8 @@ nitpicky = True
 # Without intersphinx (offline build) references to other projects cannot
 # resolve; they render as plain text. Only these outside names are let through.
 nitpick_ignore_regex = [
-    (r"py:.*", r"(numpy|np|scipy|matplotlib|torch|cvxpy|ot|abc|enum|functools|collections|os|pathlib|typing)(\..*)?"),
+    (r"py:.*", r"(numpy|np|scipy|matplotlib|torch|cvxpy|ot|sklearn|abc|enum|functools|collections|os|pathlib|typing)"
+     r"(\..*)?"),
 ]
 
 autosummary_generate = True
@@ -70,6 +71,7 @@ sphinx_gallery_conf = {
         "../examples/variation_norm",
         "../examples/deep",
         "../examples/kernels",
+        "../examples/estimators",
     ]),
     "within_subsection_order": "FileNameSortKey",
     # "Examples using this" mini-galleries on the API pages
@@ -105,8 +107,26 @@ html_sidebars = {"index": [], "quickstart": [], "references": []}
 # base class, but not what comes from Python or torch.
 _BUILTIN_BASES = ("object", "BaseException", "Exception", "Warning", "UserWarning", "RuntimeWarning",
                   "ValueError", "TypeError", "AttributeError", "ImportError", "str", "Enum", "Module",
-                  "ABC", "Frozen")
+                  "ABC", "Frozen",
+                  # scikit-learn's estimator API (get_params, set_params, score, metadata routing) on the
+                  # pages of solvers.estimators: its docstrings link into scikit-learn's own documentation
+                  "BaseEstimator", "RegressorMixin", "ClassifierMixin", "_MetadataRequester", "ReprHTMLMixin",
+                  "_HTMLDocumentationLinkMixin")
 autosummary_context = {"inherited_exclude": ", ".join(_BUILTIN_BASES)}
+
+_SKLEARN_REQUEST_SETTER = re.compile(r"^set_\w+_request$")
+
+
+def _skip_sklearn_generated(app, what, name, obj, skip, options):
+    """Skip scikit-learn's metadata-routing setters (``set_score_request``, ...).
+
+    scikit-learn generates them on each estimator class (so they are not
+    inherited members that the list above could exclude); their docstrings
+    link into scikit-learn's documentation.
+    """
+    if what == "class" and _SKLEARN_REQUEST_SETTER.match(name):
+        return True
+    return None
 
 
 # -- sphinx-gallery's timing pages load jQuery and DataTables from CDNs ------
@@ -254,4 +274,5 @@ def _listed_attributes(cls):
 def setup(app):
     app.connect("source-read", _strip_remote_scripts)
     app.connect("autodoc-process-bases", _process_bases)
+    app.connect("autodoc-skip-member", _skip_sklearn_generated)
     app.connect("missing-reference", _resolve_by_identity)

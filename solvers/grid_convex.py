@@ -61,8 +61,10 @@ class GridConvex(Solver):
     ``benchmarks/grid_lasso.py``). Its point goes through the same pruning,
     polish and gridded certificate as a backend's, and is kept only if that
     certificate meets ``tol``; otherwise, and whenever celer is not
-    installed, CVXPY with Clarabel solves the problem as before. The other
-    problems always go to CVXPY.
+    installed, CVXPY with Clarabel solves the problem as before. The L1
+    logistic problem (logistic loss, penalized form) goes to celer's
+    prox-Newton solver the same way (:math:`C = 1/(n\lambda)`); the
+    constrained form always goes to CVXPY.
 
     Parameters
     ----------
@@ -70,8 +72,8 @@ class GridConvex(Solver):
         The directions, on the unit sphere; an integer ``K`` means
         ``sphere_grid(d, K, seed=random_state)``.
     backend : {"auto", "CLARABEL", "SCS"}, default="auto"
-        ``"auto"``: celer (duality-gap tolerance 1e-10) for the squared loss
-        in the penalized form when it is importable and no
+        ``"auto"``: celer (duality-gap tolerance 1e-10) for the squared or
+        logistic loss in the penalized form when it is importable and no
         ``backend_options`` are given, falling back to CLARABEL; CLARABEL
         otherwise. A CVXPY solver's name (see
         :data:`solvers.backends.BACKENDS`) always uses CVXPY with it.

@@ -241,3 +241,34 @@ def test_no_warning_on_success(teacher_problem):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         solvers.GridConvex(grid=100).solve(prob)
+
+
+def test_celer_solves_the_l1_logistic_problem_as_clarabel_does():
+    """backend="auto" sends the penalized logistic problem to celer (C = 1/(n reg)); Clarabel agrees within the gaps."""
+    rng = np.random.default_rng(0)
+    X = rng.uniform(-1, 1, (120, 2))
+    labels = np.where(X[:, 0] * X[:, 1] > 0, 1.0, -1.0)
+    problem = mo.VariationNormERM(X, labels, loss="logistic", reg=1e-2)
+    fast = solvers.GridConvex(grid=300).solve(problem)
+    ref = solvers.GridConvex(grid=300, backend="CLARABEL").solve(problem)
+    assert fast.stats["backend"] == "CELER" and "fallback" not in fast.stats
+    assert fast.status == ref.status == "optimal"
+    assert abs(fast.objective - ref.objective) <= fast.dual_gap + ref.dual_gap + 1e-12
+
+
+def test_warm_start_puts_the_measure_on_the_grid_and_changes_only_the_start():
+    X = mo.sample_sphere(3, 80, seed=1)
+    y = np.maximum(X[:, 0], 0.0) - np.maximum(X[:, 1], 0.0)
+    grid = mo.sphere_grid(3, 150, seed=0)
+    first = solvers.GridConvex(grid=grid).solve(mo.BLASSO(X, y, reg=1e-2))
+    solver = solvers.GridConvex(grid=grid, warm_start=first)
+    start = solver._start_weights(grid)
+    index = np.argmax(first.measure.support @ grid.T, axis=1)
+    np.testing.assert_array_equal(start[index], first.measure.weights)
+    assert np.count_nonzero(start) == first.measure.n_atoms
+    problem = mo.BLASSO(X, y, reg=5e-3)
+    warm, cold = solver.solve(problem), solvers.GridConvex(grid=grid).solve(problem)
+    assert warm.status == cold.status == "optimal"
+    assert abs(warm.objective - cold.objective) <= warm.dual_gap + cold.dual_gap + 1e-12
+    with pytest.raises(TypeError, match="warm_start"):
+        solvers.GridConvex(warm_start=np.ones(3))

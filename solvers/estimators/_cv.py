@@ -72,9 +72,7 @@ class _CrossValidated:
         -------
         self
         """
-        X, targets = self._fit_data(X, y)
-        y = np.asarray(y) if not hasattr(self, "classes_") else self.classes_[np.argmax(
-            np.column_stack(targets), axis=1)] if len(targets) > 1 else self.classes_[(targets[0] > 0).astype(int)]
+        X, y, targets = self._fit_data(X, y)
         regs = self._regs(X, targets)
         folds = list(check_cv(self.cv, y, classifier=is_classifier(self)).split(X, y))
         scorer = check_scoring(self._point_class(), scoring=self.scoring)
@@ -117,7 +115,7 @@ class ConvexNetRegressorCV(_CrossValidated, ConvexNetRegressor):
     cv : int, cross-validation generator or iterable, default=5
         As in scikit-learn (:func:`sklearn.model_selection.check_cv`).
     scoring : str or callable, optional
-        A scikit-learn scorer; by default :meth:`score` (R²).
+        A scikit-learn scorer; by default ``score`` (R²).
     n_jobs : int, optional
         Folds run in parallel with joblib.
     activation, lift, solver, tol, max_iter, grid, random_state, verbose

@@ -84,7 +84,7 @@ class _ConvexNet(BaseEstimator):
         self.gap_scope_ = pick([str(r.gap_scope) for r in results], array=False)
         self.objective_ = pick([float(r.objective) for r in results])
         self.status_ = pick([r.status for r in results], array=False)
-        self.n_iter_ = pick([int(r.n_iter) for r in results])
+        self.n_iter_ = pick([max(int(r.n_iter), 1) for r in results])  # the zero measure's check counts as one
         self.n_neurons_ = pick([int(r.measure.n_atoms) for r in results])
 
     def _measures(self):
@@ -104,7 +104,7 @@ class _ConvexNet(BaseEstimator):
         return columns[0] if len(columns) == 1 else np.column_stack(columns)
 
     def to_network(self, dtype=None):
-        r"""The fitted model as a torch module whose forward pass is :meth:`predict` (regressor) or :meth:`decision_function`.
+        r"""The fitted model as a torch module whose forward pass is :meth:`predict` (regressor) or ``decision_function``.
 
         Atom :math:`r_j\delta_{\theta_j}` becomes the balanced unit
         :math:`w_j = \sqrt{|r_j|}\theta_j`, :math:`a_j =
@@ -206,6 +206,9 @@ class ConvexNetRegressor(RegressorMixin, _ConvexNet):
         ``"optimal"`` when the certified relative gap is at most ``tol``; any
         other status warns with :class:`sklearn.exceptions.ConvergenceWarning`.
     n_iter_ : int
+        The solver's iterations; 1 when the zero measure is certified
+        optimal without iterating (``reg >= reg_max``), as scikit-learn
+        asks of estimators with ``max_iter``.
     n_neurons_ : int
         Atoms of ``measure_``: the width of the network.
     results_ : tuple of Result
@@ -251,14 +254,15 @@ class ConvexNetRegressor(RegressorMixin, _ConvexNet):
         -------
         self
         """
-        X, targets = self._fit_data(X, y)
+        X, _, targets = self._fit_data(X, y)
         self._store([self._solve(X, t, start=s) for t, s in zip(targets, self._previous(len(targets)))])
         return self
 
     def _fit_data(self, X, y):
-        """Validated ``X`` and the list of targets (one)."""
+        """Validated ``X`` and ``y``, and the list of targets (one)."""
         X, y = validate_data(self, X, y, y_numeric=True, dtype=np.float64)
-        return X, [y]
+        y = y.astype(np.float64)  # strings: "could not convert string to float", as scikit-learn's
+        return X, y, [y]
 
     def predict(self, X):
         r""":math:`f(x;\nu)` at the rows of ``X``, shape ``(n_samples,)``."""
@@ -326,19 +330,19 @@ class ConvexNetClassifier(ClassifierMixin, _ConvexNet):
         -------
         self
         """
-        X, targets = self._fit_data(X, y)
+        X, _, targets = self._fit_data(X, y)
         self._store([self._solve(X, t, start=s) for t, s in zip(targets, self._previous(len(targets)))])
         return self
 
     def _fit_data(self, X, y):
-        """Validated ``X``, ``classes_`` set, and the targets in {-1, +1}: one, or one per class."""
+        """Validated ``X`` and ``y``, ``classes_`` set, and the targets in {-1, +1}: one, or one per class."""
         X, y = validate_data(self, X, y, dtype=np.float64)
         check_classification_targets(y)
         self.classes_, encoded = np.unique(y, return_inverse=True)
         if len(self.classes_) < 2:
             raise ValueError(f"{type(self).__name__} needs samples of at least 2 classes in y; got 1 class: "
                              f"{self.classes_[0]!r}")
-        return X, _signed_targets(encoded, len(self.classes_))
+        return X, y, _signed_targets(encoded, len(self.classes_))
 
     def decision_function(self, X):
         r""":math:`f(x;\nu)`: shape ``(n_samples,)`` (two classes, positive for ``classes_[1]``) or ``(n_samples, n_classes)``."""

@@ -196,7 +196,7 @@ def reg_path(X, y, *, loss="squared", regs=None, n_regs=30, eps=1e-3, activation
         bar.update(1)
         bar.set_postfix(reg=f"{reg:.3g}", neurons=result.measure.n_atoms, gap=f"{result.relative_gap:.1e}")
     bar.close()
-    short = [f"{reg:.3g} ({r.status}, relative gap {r.relative_gap:.1e})"
+    short = [f"{reg:.3g} ({r.status}, relative gap {r.relative_gap:.3e})"
              for reg, r in zip(regs, results) if r.status is not Status.OPTIMAL]
     if short:
         warnings.warn(f"reg_path: {len(short)} of {len(regs)} points stopped short of tol={tol:g}: "
