@@ -151,10 +151,11 @@ _EXAMPLES = {
     "ConicStep": lambda: solvers.particles.ConicStep(0.1, 0.2),
     "MeanFieldStep": lambda: solvers.particles.MeanFieldStep(0.1, noise=0.01),
     "NormDependentStep": lambda: solvers.particles.NormDependentStep(0.1),
-    "ConvexNetRegressor": lambda: _fitted(_estimators().ConvexNetRegressor(reg=1e-2)),
-    "ConvexNetClassifier": lambda: _estimators().ConvexNetClassifier(reg=1e-2).fit(
+    "ConvexNetRegressor": lambda: _fitted(_estimators().ConvexNetRegressor(reg=1e-2, solver="grid", grid=50)),
+    "ConvexNetClassifier": lambda: _estimators().ConvexNetClassifier(reg=1e-2, solver="grid", grid=50).fit(
         _data().X, np.where(_data().y > np.median(_data().y), "up", "down")),
-    "ConvexNetRegressorCV": lambda: _fitted(_estimators().ConvexNetRegressorCV(n_regs=3, cv=2)),
+    "ConvexNetRegressorCV": lambda: _fitted(_estimators().ConvexNetRegressorCV(n_regs=3, cv=2, solver="grid",
+                                                                               grid=50)),
     "RegPath": lambda: _estimators().reg_path(_data().X, _data().y, lift=False, n_regs=3, eps=0.1),
 }
 

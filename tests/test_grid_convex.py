@@ -85,7 +85,7 @@ def test_auto_uses_clarabel_without_celer(teacher_problem, monkeypatch):
 def test_auto_uses_clarabel_for_other_problems_and_with_backend_options(teacher_problem):
     data, prob = teacher_problem
     labels = np.where(data.y > np.median(data.y), 1.0, -1.0)
-    logistic = mo.VariationNormERM(data.X, labels, loss="logistic", reg=1e-2)
+    logistic = mo.VariationNormERM(data.X, labels, loss="logistic", radius=5.0)  # constrained: CVXPY
     assert solvers.GridConvex(grid=100).solve(logistic).stats["backend"] == "CLARABEL"
     options = {"max_iter": 200}
     res = solvers.GridConvex(grid=100, backend_options=options).solve(prob)
@@ -111,7 +111,7 @@ def test_celer_failure_falls_back_to_clarabel(teacher_problem, monkeypatch):
     def boom(self, *args, **kwargs):
         raise RuntimeError("simulated celer crash")
 
-    monkeypatch.setattr(celer.Lasso, "fit", boom)
+    monkeypatch.setattr(celer.Lasso, "path", boom)
     _, prob = teacher_problem
     res = solvers.GridConvex(grid=100).solve(prob)
     assert res.stats["backend"] == "CLARABEL"
