@@ -1,11 +1,9 @@
 """What the estimators and the regularization path share: the problem, the solver, warm starts, predictions."""
 
 import copy
-import numbers
 
 import numpy as np
 
-from measureopt._validation import check_int
 from measureopt.features import Features
 from measureopt.losses import get_loss
 from measureopt.oracles import GridOracle
@@ -107,11 +105,3 @@ def decision(measure, X, activation="relu", lift=True):
     if measure.n_atoms == 0:
         return np.zeros(X.shape[0])
     return Features(X, activation, lift=lift)(measure.support) @ measure.weights
-
-
-def check_grid(grid):
-    """``grid`` is a positive int or an array of directions (checked against the problem later)."""
-    if isinstance(grid, numbers.Integral) and not isinstance(grid, bool):
-        return check_int(grid, "grid", minimum=1)
-    return np.asarray(grid, dtype=float)
-
