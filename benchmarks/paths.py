@@ -86,8 +86,16 @@ ratio if warm Frank-Wolfe cost nothing. Both L1 models choose the same reg
 and reach the same objective (1e-7 relative; LassoCV stops at tol 1e-4);
 ConvexNetRegressorCV spends ~90% of its time in celer (tol 1e-10) at the
 5-6 smallest regs, near interpolation (K = 2000 > n), far below the reg it
-chooses. ``--lift`` (D = 6): the warm path alone took ~13 minutes (590 CPU
-s, 79% in 85 certificates, 11 of 30 points stopped at max_iter = 50).
+chooses.
+
+``--lift`` (D = 6), warm and cold run at once in two processes on the
+otherwise idle machine (the script runs them one after the other): warm
+905 s, cold 620 s (CPU within 1% of wall): cold/warm 0.69x. From reg
+~0.004 down (points 16-29) neither path certifies tol = 1e-6: the gaps
+stall at 1e-5-4e-4 (``max_iter`` 8 warm / 10 cold, ``optimal_inaccurate``
+6 / 4: branch-and-bound's bound is loose in D = 6), and the time goes to
+certificates that fail (85 certificate iterations, 629 s, warm; 63, 369 s,
+cold). The objectives agree (max |dJ| / gap 0.05).
 
 Usage: python benchmarks/paths.py [--part all|A|B] [--repeats 1] [--lift] [--n 200] [--d 5] [--m 3]
        [--n-regs 30] [--tol 1e-6] [--outer split|kfold] [--eps 1e-3] [--grid 2000] [--out results/paths.json]
