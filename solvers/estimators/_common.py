@@ -22,8 +22,10 @@ __all__ = ["AUTO_SFW_MAX_DIM", "SOLVER_NAMES", "build_problem", "make_solver", "
 #: lifted inputs), and the gridded problem above. Measured on the bundled
 #: diabetes data (``D = 11``, n = 442): after 20 s, branch-and-bound's
 #: certified relative gap of an SFW solution was still 0.57 at
-#: ``reg = 0.1`` and 0.92 at ``reg = 0.01``; at ``D = 5``-``6`` the certified
-#: gaps reach 1e-4 in seconds.
+#: ``reg = 0.1`` and 0.92 at ``reg = 0.01``; at ``D = 5`` (teacher-student,
+#: n = 200) the certified gaps reached 1e-4 in 0.6-3 s per reg. ``D = 6`` is
+#: the boundary: at tol 1e-6 a path's small regs there stop short of a
+#: certified gap (benchmarks/paths.py ``--lift``).
 AUTO_SFW_MAX_DIM = 6
 
 SOLVER_NAMES = ("auto", "sfw", "grid", "exact")

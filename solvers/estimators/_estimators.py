@@ -53,6 +53,24 @@ class _ConvexNet(BaseEstimator):
         self.random_state = random_state
         self.verbose = verbose
 
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y):
+        """Solve the convex program on ``(X, y)``: one problem, or one per class (the classifier, one-vs-rest).
+
+        Parameters
+        ----------
+        X : array_like of shape (n_samples, n_features)
+        y : array_like of shape (n_samples,)
+            Targets (regressor) or class labels of any type scikit-learn accepts (classifier).
+
+        Returns
+        -------
+        self
+        """
+        X, _, targets = self._fit_data(X, y)
+        self._store([self._solve(X, t, start=s) for t, s in zip(targets, self._previous(len(targets)))])
+        return self
+
     def _solve(self, X, y, start=None, reg=None):
         """One certified solve of the penalized problem on ``(X, y)``; a :class:`~solvers.Result`."""
         problem = build_problem(X, y, self._loss, self.reg if reg is None else reg, self.activation, self.lift)
@@ -241,23 +259,6 @@ class ConvexNetRegressor(RegressorMixin, _ConvexNet):
 
     _loss = "squared"
 
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y):
-        """Solve the convex program on ``(X, y)``.
-
-        Parameters
-        ----------
-        X : array_like of shape (n_samples, n_features)
-        y : array_like of shape (n_samples,)
-
-        Returns
-        -------
-        self
-        """
-        X, _, targets = self._fit_data(X, y)
-        self._store([self._solve(X, t, start=s) for t, s in zip(targets, self._previous(len(targets)))])
-        return self
-
     def _fit_data(self, X, y):
         """Validated ``X`` and ``y``, and the list of targets (one)."""
         X, y = validate_data(self, X, y, y_numeric=True, dtype=np.float64)
@@ -315,24 +316,6 @@ class ConvexNetClassifier(ClassifierMixin, _ConvexNet):
     """
 
     _loss = "logistic"
-
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y):
-        """Solve one logistic problem (two classes) or one per class (one-vs-rest).
-
-        Parameters
-        ----------
-        X : array_like of shape (n_samples, n_features)
-        y : array_like of shape (n_samples,)
-            Class labels (any type scikit-learn accepts).
-
-        Returns
-        -------
-        self
-        """
-        X, _, targets = self._fit_data(X, y)
-        self._store([self._solve(X, t, start=s) for t, s in zip(targets, self._previous(len(targets)))])
-        return self
 
     def _fit_data(self, X, y):
         """Validated ``X`` and ``y``, ``classes_`` set, and the targets in {-1, +1}: one, or one per class."""
