@@ -97,12 +97,32 @@ def test_rejected_celer_point_falls_back_to_clarabel(teacher_problem, monkeypatc
     pytest.importorskip("celer")
     from solvers import grid_convex
 
-    monkeypatch.setattr(grid_convex, "CELER_TOL", 1e-2)
+    monkeypatch.setattr(grid_convex, "CELER_TOLS", (1e-2,))
     _, prob = teacher_problem
     res = solvers.GridConvex(grid=300, polish=False).solve(prob)
     assert res.stats["backend"] == "CLARABEL"
     assert "celer's point has gridded relative gap" in res.stats["fallback"]
     assert res.status == solvers.Status.OPTIMAL
+
+
+def test_celer_tightens_its_tolerance_until_the_certificate_holds(teacher_problem, monkeypatch):
+    """A loose celer stage that misses ``tol`` (no polish here) goes on from its point at the next tolerance."""
+    pytest.importorskip("celer")
+    from solvers import grid_convex
+
+    monkeypatch.setattr(grid_convex, "CELER_TOLS", (1e-2, 1e-10))
+    _, prob = teacher_problem
+    res = solvers.GridConvex(grid=300, polish=False).solve(prob)
+    assert res.stats["backend"] == "CELER" and "fallback" not in res.stats
+    assert res.stats["options"]["tol"] == 1e-10
+    assert res.status == solvers.Status.OPTIMAL and res.relative_gap <= 1e-6
+    clarabel = solvers.GridConvex(grid=300, backend="CLARABEL").solve(prob)
+    assert abs(res.objective - clarabel.objective) <= res.dual_gap + clarabel.dual_gap
+    # with the polish, a stage at 1e-4 is enough on this problem (its polished point's gap is ~1e-13)
+    monkeypatch.setattr(grid_convex, "CELER_TOLS", (1e-4, 1e-10))
+    polished = solvers.GridConvex(grid=300).solve(prob)
+    assert polished.stats["options"]["tol"] == 1e-4 and polished.stats["polished"]
+    assert abs(polished.objective - clarabel.objective) <= polished.dual_gap + clarabel.dual_gap
 
 
 def test_celer_failure_falls_back_to_clarabel(teacher_problem, monkeypatch):

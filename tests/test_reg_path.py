@@ -310,12 +310,19 @@ def test_plot_path_draws_every_neuron_and_the_gaps():
     expected = sorted((float(reg), float(w)) for reg, m in zip(path.regs, path.measures) for w in m.weights)
     assert len(drawn) == len(expected) == path.n_neurons.sum()
     np.testing.assert_allclose(drawn, expected, rtol=1e-15)
-    # the gap markers: one series per scope, at every reg
-    assert len(bottom.lines) == len(set(path.gap_scopes)) == 1
-    markers = bottom.lines[0]
+    # the gap markers: one series per scope at the positive gaps, and the exact zeros (the first point,
+    # at reg_max) as triangles a decade below the smallest positive gap
+    gaps = path.relative_gaps
+    zero = gaps == 0
+    assert zero[0] and not np.any(zero[1:])
+    assert len(bottom.lines) == len(set(path.gap_scopes)) + 1 == 2
+    markers, zeros = bottom.lines
     assert markers.get_marker() == "o" and markers.get_linestyle() == "None"
-    np.testing.assert_array_equal(markers.get_xdata(), path.regs)
-    np.testing.assert_array_equal(markers.get_ydata(), np.maximum(path.relative_gaps, 1e-17))
+    np.testing.assert_array_equal(markers.get_xdata(), path.regs[~zero])
+    np.testing.assert_array_equal(markers.get_ydata(), gaps[~zero])
+    assert zeros.get_marker() == "v" and zeros.get_label() == "gap = 0 (exact)"
+    np.testing.assert_array_equal(zeros.get_xdata(), path.regs[zero])
+    np.testing.assert_allclose(zeros.get_ydata(), gaps[~zero].min() / 10, rtol=1e-15)
     assert "sphere" in markers.get_label()
 
 

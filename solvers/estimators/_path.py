@@ -262,7 +262,9 @@ def plot_path(path, axes=None, title=None):
     directions are within 0.15 rad (and of the same sign) are joined into one
     line, so a line is a neuron that moves and grows as reg decreases.
     Bottom: the certified relative gap of each point (its scope in the
-    legend) and the number of neurons.
+    legend) and the number of neurons; a gap of exactly zero (the zero
+    measure at :math:`\\lambda \\ge \\lambda_{\\max}`) is a triangle on the
+    lower edge, a decade below the smallest positive gap.
 
     Parameters
     ----------
@@ -292,10 +294,16 @@ def plot_path(path, axes=None, title=None):
     top.legend(loc="upper right")
     if title:
         top.set_title(title)
-    gaps = np.maximum(path.relative_gaps, 1e-17)
+    gaps = path.relative_gaps
+    positive = gaps > 0
     for scope in sorted(set(path.gap_scopes)):
-        keep = np.array([s == scope for s in path.gap_scopes])
-        bottom.plot(regs[keep], gaps[keep], "o", ms=4, label=f"certified gap ({scope})")
+        keep = np.array([s == scope for s in path.gap_scopes]) & positive
+        if np.any(keep):
+            bottom.plot(regs[keep], gaps[keep], "o", ms=4, label=f"certified gap ({scope})")
+    if not np.all(positive):  # the zero measure above reg_max: a gap of exactly 0, drawn on the lower edge
+        floor = float(np.min(gaps[positive])) / 10 if np.any(positive) else 1e-16
+        bottom.plot(regs[~positive], np.full(np.count_nonzero(~positive), floor), "v", ms=5, color="0.4",
+                    label="gap = 0 (exact)")
     bottom.set_yscale("log")
     bottom.set_xlabel(r"reg $\lambda$")
     bottom.set_ylabel("relative gap")
