@@ -67,6 +67,20 @@ def test_regressor_on_a_grid_is_scikit_learns_lasso_on_the_gridded_features():
         assert model.gap_scope_ == "grid" and model.status_ == "optimal"
 
 
+def test_auto_solver_switches_to_the_grid_above_auto_sfw_max_dim():
+    """``solver="auto"``: SFW (certified on the sphere) for D <= AUTO_SFW_MAX_DIM, the grid above."""
+    from solvers.estimators import AUTO_SFW_MAX_DIM
+    from solvers.estimators._common import build_problem, make_solver
+
+    rng = np.random.default_rng(0)
+    for D in (AUTO_SFW_MAX_DIM, AUTO_SFW_MAX_DIM + 1):
+        X = rng.standard_normal((20, D - 1))
+        problem = build_problem(X, X[:, 0], "squared", 1e-2, lift=True)
+        assert problem.dim == D
+        expected = solvers.SlidingFrankWolfe if D <= AUTO_SFW_MAX_DIM else solvers.GridConvex
+        assert type(make_solver("auto", problem)) is expected
+
+
 @pytest.mark.parametrize("lift", [True, False])
 def test_regressor_is_certified_on_the_sphere_in_low_dimension(lift):
     X, y = _regression(n=40)

@@ -22,11 +22,13 @@ __all__ = ["AUTO_SFW_MAX_DIM", "SOLVER_NAMES", "build_problem", "make_solver", "
 #: lifted inputs), and the gridded problem above. Measured on the bundled
 #: diabetes data (``D = 11``, n = 442): after 20 s, branch-and-bound's
 #: certified relative gap of an SFW solution was still 0.57 at
-#: ``reg = 0.1`` and 0.92 at ``reg = 0.01``; at ``D = 5`` (teacher-student,
-#: n = 200) the certified gaps reached 1e-4 in 0.6-3 s per reg. ``D = 6`` is
-#: the boundary: at tol 1e-6 a path's small regs there stop short of a
-#: certified gap (benchmarks/paths.py ``--lift``).
-AUTO_SFW_MAX_DIM = 6
+#: ``reg = 0.1`` and 0.92 at ``reg = 0.01``. At ``D = 5`` (teacher-student,
+#: n = 200) a 30-point path certifies tol = 1e-6 at every point, 0.05-1.9 s
+#: per point (benchmarks/paths.py). At ``D = 6`` (the same data lifted) the
+#: default fit stops short: 50 s and relative gap 3.7e-5 at ``reg = 0.01``,
+#: ``max_iter`` with 3.6e-4 at ``reg = 0.003``, branch-and-bound's bound
+#: being too loose there to stop on.
+AUTO_SFW_MAX_DIM = 5
 
 SOLVER_NAMES = ("auto", "sfw", "grid", "exact")
 
