@@ -189,6 +189,19 @@ def from_network(module):
     return nu
 
 
+def balanced_units(weights, support):
+    r"""The balanced units of the atoms :math:`r_j\delta_{\theta_j}`: :math:`w_j = \sqrt{|r_j|}\,\theta_j`, :math:`a_j = \operatorname{sign}(r_j)\sqrt{|r_j|}`.
+
+    Returns ``(W, a)`` with ``W`` of shape (k, d) (the rows :math:`w_j`) and
+    ``a`` of shape (k,): :math:`a_j\sigma(\langle w_j, x\rangle) =
+    r_j\sigma(\langle\theta_j, x\rangle)` for a positively homogeneous
+    :math:`\sigma`, and :math:`\frac12(a_j^2 + \lVert w_j\rVert^2) = |r_j|`.
+    """
+    weights = np.asarray(weights, dtype=float)
+    root = np.sqrt(np.abs(weights))
+    return root[:, None] * np.asarray(support, dtype=float), np.sign(weights) * root
+
+
 def to_network(measure, dtype=None):
     r"""A torch two-layer ReLU network whose measure is ``measure``.
 
@@ -218,12 +231,12 @@ def to_network(measure, dtype=None):
     check_measure(measure)
     dtype = check_torch_dtype(dtype)
     k, d = measure.n_atoms, measure.dim
-    root = np.sqrt(np.abs(measure.weights))
+    hidden, out = balanced_units(measure.weights, measure.support)
     net = nn.Sequential(nn.Linear(d, k, bias=False), nn.ReLU(), nn.Linear(k, 1, bias=False))
     net = net.to(dtype)
     with torch.no_grad():
-        net[0].weight.copy_(torch.as_tensor(root[:, None] * measure.support, dtype=dtype))
-        net[2].weight.copy_(torch.as_tensor((np.sign(measure.weights) * root)[None, :], dtype=dtype))
+        net[0].weight.copy_(torch.as_tensor(hidden, dtype=dtype))
+        net[2].weight.copy_(torch.as_tensor(out[None, :], dtype=dtype))
     return net
 
 

@@ -6,6 +6,7 @@ from torch import nn
 
 from measureopt._validation import check_torch_dtype
 from measureopt.activations import is_relu, get_activation
+from measureopt.networks import balanced_units
 
 __all__ = ["measures_to_network", "SqueezeOutput"]
 
@@ -21,8 +22,9 @@ def measures_to_network(measures, activation, lift, dtype=None):
     r"""One ReLU network computing :math:`f(\cdot;\nu_c)` for each measure, as its output ``c``.
 
     Atom :math:`r\delta_\theta` of :math:`\nu_c` is the balanced unit
-    :math:`w = \sqrt{|r|}\theta`, output weight :math:`\operatorname{sign}(r)
-    \sqrt{|r|}` to output ``c`` (0 to the others); with lifted inputs the
+    (``measureopt.networks.balanced_units``) :math:`w = \sqrt{|r|}\theta`,
+    output weight :math:`\operatorname{sign}(r)\sqrt{|r|}` to output ``c``
+    (0 to the others); with lifted inputs the
     last coordinate of :math:`w` is the unit's bias.
     """
     if not is_relu(get_activation(activation)):
@@ -31,10 +33,9 @@ def measures_to_network(measures, activation, lift, dtype=None):
     support = np.concatenate([m.support for m in measures])
     weights = np.concatenate([m.weights for m in measures])
     owner = np.repeat(np.arange(len(measures)), [m.n_atoms for m in measures])
-    root = np.sqrt(np.abs(weights))
-    hidden = root[:, None] * support
+    hidden, a = balanced_units(weights, support)
     out = np.zeros((len(measures), len(weights)))
-    out[owner, np.arange(len(weights))] = np.sign(weights) * root
+    out[owner, np.arange(len(weights))] = a
     d = support.shape[1] - 1 if lift else support.shape[1]
     first = nn.Linear(d, len(weights), bias=bool(lift)).to(dtype)
     last = nn.Linear(len(weights), len(measures), bias=False).to(dtype)
