@@ -125,6 +125,24 @@ def test_celer_tightens_its_tolerance_until_the_certificate_holds(teacher_proble
     assert abs(polished.objective - clarabel.objective) <= polished.dual_gap + clarabel.dual_gap
 
 
+def test_dense_regime_goes_to_clarabel():
+    """Near interpolation (reg tiny, about n atoms) celer's point is left for Clarabel's, and so is a dense warm start."""
+    pytest.importorskip("celer")
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((40, 4))
+    y = 50 * X[:, 0] + 20 * rng.standard_normal(40)
+    problem = mo.VariationNormERM(X, y, reg=1e-4)
+    res = solvers.GridConvex(grid=400).solve(problem)
+    assert res.stats["backend"] == "CLARABEL" and "the dense regime" in res.stats["fallback"]
+    assert res.status == solvers.Status.OPTIMAL and res.measure.n_atoms >= 20
+    celer_alone = solvers.GridConvex(grid=400, tol=1.0).solve(problem)  # celer's loose point, kept at tol=1
+    assert celer_alone.stats["backend"] == "CELER"
+    assert res.objective <= celer_alone.objective + res.dual_gap
+    warm = solvers.GridConvex(grid=400, warm_start=res).solve(problem)
+    assert warm.stats["backend"] == "CLARABEL" and warm.stats["fallback"].startswith("the warm start has")
+    np.testing.assert_allclose(warm.objective, res.objective, rtol=1e-8)
+
+
 def test_celer_failure_falls_back_to_clarabel(teacher_problem, monkeypatch):
     celer = pytest.importorskip("celer")
 
