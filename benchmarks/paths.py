@@ -3,7 +3,8 @@
 Part A (``--part A``), warm against cold starts. Teacher-student data
 (``measureopt.teacher_student(n=200, d=5, m=3, seed=0)``) and the path of
 ``solvers.estimators.reg_path(X, y, lift=False, n_regs=30)``: BLASSO on
-S^4, sliding Frank-Wolfe (``solver="auto"``), every point certified on the
+S^4, sliding Frank-Wolfe (``solver="sfw"``, what ``"auto"`` picks at D = 5; also
+at D = 6 with ``--lift``), every point certified on the
 whole sphere at ``tol=1e-6`` (branch-and-bound), each point started from
 the previous solution (``warm_start=True``), against the same regs
 (``regs=path.regs``) solved cold (``warm_start=False``). One process, side
@@ -60,36 +61,54 @@ Results go to ``--out`` (``results/paths.json``, written with
 ``measureopt.io.write_json``), with the arguments, versions and the load
 average.
 
-Recorded 2026-12-02 (2-core machine shared with other jobs, load average
-2.3-3.1 during the run; numpy 2.4.6, scikit-learn 1.9.1, celer 0.7.4,
-numba 0.68.1), OMP/MKL/OPENBLAS_NUM_THREADS=1, the defaults (one round;
-827 s wall in all, 680 s of them Part B):
+Recorded 2026-12-02, second session (2-core machine; numpy 2.4.6,
+scikit-learn 1.9.1, celer 0.7.4, numba 0.68.1), OMP/MKL/OPENBLAS_NUM_THREADS=1,
+the defaults, one round. Part A on the otherwise idle machine (load
+average 0.9 at the end; a baseline run before any change of that session
+gave the same figures: 25.1 s / 46.0 s, 1.83x); Part B with a niced
+scikit-learn check run on the other core (load average 2.1):
 
     Part A, lift=False (D = 5), 30 regs from reg_max 0.2326 down to 2.3e-4, tol 1e-6
     mode  wall s  CPU s  iters  cert it  cert s  FW s  outside s  statuses                      max rel.gap
-    warm    45.9   45.5    231       40    23.5  20.8        1.4  optimal 30                    1.00e-06
-    cold   101.2   99.5    662       36    22.6  78.4        0.2  optimal 29, inaccurate 1      1.02e-06
-    cold/warm 2.21x wall, 2.19x CPU (goal >= 5x); max |J_warm - J_cold| / gap = 0.165
+    warm    25.4   25.1    224       36    14.6  10.1        0.7  optimal 29, inaccurate 1      1.07e-06
+    cold    45.8   45.7    674       39    15.5  30.2        0.1  optimal 30                    1.00e-06
+    cold/warm 1.80x wall, 1.82x CPU (goal >= 5x); max |J_warm - J_cold| / gap = 0.258
 
     Part B, one split (train 353, test 89)
     model                                  fit s   test R^2  reg / alpha  neurons  gridded rel. gap
-    ConvexNetRegressorCV(cv=5, n_regs=30)  613.1    0.3227     0.01682       28     3.3e-15 (cv_time_ 612.8 s)
-    relu features + LassoCV(cv=5, 30)       16.4    0.3229     0.01682       28     1.8e-04 (56 ConvergenceWarnings)
-    MLPRegressor((100,), max_iter=2000)      1.7   -0.1273        -          100
-    MLPRegressor((100,), early_stopping)     0.13   0.3041        -          100
+    ConvexNetRegressorCV(cv=5, n_regs=30)   63.2    0.3227     0.01682       28     5.8e-15 (cv_time_ 63.1 s)
+    relu features + LassoCV(cv=5, 30)       13.4    0.3229     0.01682       28     1.8e-04 (56 ConvergenceWarnings)
+    MLPRegressor((100,), max_iter=2000)      0.74  -0.1273        -          100
+    MLPRegressor((100,), early_stopping)     0.06   0.3041        -          100
+    LassoCV's inner path (first inner fold, lasso_path at tol 1e-4): gridded relative gaps
+    from 0 (largest alpha) to 1.6e-1 (smallest); ConvexNetRegressorCV certifies <= 1e-6 at every reg
 
-The warm start cuts SFW's iterations 2.9x, but not the certificate of each
-point (branch-and-bound on S^4, ~0.5 CPU s a call, nearly independent of
-tol from 1e-4 to 1e-6, ~8k boxes per atom), which is half of the warm path:
-the cold path over the warm certificate iterations alone is 4.3x, the
-ratio if warm Frank-Wolfe cost nothing. Both L1 models choose the same reg
-and reach the same objective (1e-7 relative; LassoCV stops at tol 1e-4);
-ConvexNetRegressorCV spends ~90% of its time in celer (tol 1e-10) at the
-5-6 smallest regs, near interpolation (K = 2000 > n), far below the reg it
-chooses.
+Part A. The warm start cuts SFW's iterations 3.0x (Frank-Wolfe time 30.2 s
+-> 10.1 s) but not the certificate of each point: branch-and-bound on S^4
+evaluates ~100k boxes a call (0.4 s), nearly independent of tol (103k at
+1e-4, 109k at 1e-6 on point 10): the boxes are spent bounding the bulk of
+the sphere below reg, not near the atoms. Both paths need a certificate per
+point, so the certificates (14.6 s warm, 15.5 s cold) cap the ratio at
+45.8 / 14.6 = 3.1x even if warm Frank-Wolfe cost nothing. Restarting
+branch-and-bound from the previous point's boxes was tried: the leaves
+evaluated directly cost 0.25 s instead of 0.43 s on the same q, but along
+the path they accumulate (129k leaves by the last point, no time saved);
+merged back one level at each call, the boxes dropped 25% and the time 5%
+(10.4 s against 10.9 s for the 29 certificates). Certifying only below
+tol / 2 (fewer failed certificates) gave 26.8 s warm, 48.1 s cold.
 
-``--lift`` (D = 6), warm and cold run at once in two processes on the
-otherwise idle machine (the script runs them one after the other): warm
+Part B. Both L1 models choose the same reg and reach the same objective
+(1.1e-7 relative) there, but LassoCV's coordinate descent stops at its tol
+1e-4 or max_iter: its inner paths' gaps reach 0.16 at the smallest
+alphas. GridConvex runs celer from tol 1e-3 and polishes on the sign
+pattern (``CELER_TOLS``), and leaves the dense regime (>= n/2 atoms) to
+Clarabel (``DENSE_FRACTION``): 613 s (the first session's figure, celer
+at tol 1e-10 throughout, on a loaded machine) -> 95.5 s (the staged
+tolerances, same machine state as above) -> 63.2 s.
+
+``--lift`` (D = 6), the first session's helper's run (not rerun; the
+default solver no longer uses SFW at D = 6, ``AUTO_SFW_MAX_DIM`` = 5), warm
+and cold at once in two processes on the otherwise idle machine: warm
 905 s, cold 620 s (CPU within 1% of wall): cold/warm 0.69x. From reg
 ~0.004 down (points 16-29) neither path certifies tol = 1e-6: the gaps
 stall at 1e-5-4e-4 (``max_iter`` 8 warm / 10 cold, ``optimal_inaccurate``
@@ -165,7 +184,7 @@ def part_a(args, lift):
     data = mo.teacher_student(n=args.n, d=args.d, m=args.m, seed=0)
     small = mo.teacher_student(n=30, d=args.d, m=2, seed=1)
     for warm_start in (True, False):  # warm-up: imports, Numba compilation of branch-and-bound
-        timed_path(small.X, small.y, lift=lift, n_regs=3, tol=args.tol, warm_start=warm_start)
+        timed_path(small.X, small.y, lift=lift, n_regs=3, tol=args.tol, warm_start=warm_start, solver="sfw")
     label = f"lift={lift} (D = {args.d + int(lift)})"
     print(f"\nPart A, {label}: teacher_student(n={args.n}, d={args.d}, m={args.m}, seed=0), "
           f"reg_path(n_regs={args.n_regs}, tol={args.tol:g}), {args.repeats} round(s) of warm then cold", flush=True)
@@ -173,9 +192,10 @@ def part_a(args, lift):
     regs = None
     for k in range(args.repeats):
         warm, w_wall, w_cpu = timed_path(data.X, data.y, lift=lift, n_regs=args.n_regs, regs=regs, tol=args.tol,
-                                         warm_start=True)
+                                         warm_start=True, solver="sfw")
         regs = warm.regs
-        cold, c_wall, c_cpu = timed_path(data.X, data.y, lift=lift, regs=regs, tol=args.tol, warm_start=False)
+        cold, c_wall, c_cpu = timed_path(data.X, data.y, lift=lift, regs=regs, tol=args.tol, warm_start=False,
+                                         solver="sfw")
         rounds["warm"].append((warm, w_wall, w_cpu))
         rounds["cold"].append((cold, c_wall, c_cpu))
         print(f"  round {k + 1}: warm {w_wall:.1f} s wall, {w_cpu:.1f} s CPU; cold {c_wall:.1f} s wall, "
