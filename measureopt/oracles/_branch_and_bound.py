@@ -184,8 +184,9 @@ class BranchAndBound:
     are enumerated (:math:`q_i(u)_+ = \max_{\sigma\in\{0,1\}}\sigma q_iu`
     for :math:`q_i > 0`, a minimum for :math:`q_i < 0`), which is exact in
     the convex terms because maxima commute. A box is discarded when its
-    bound is at most the best value found plus ``rtol`` times it, or the
-    caller's ``enough`` level (:meth:`maximize`); the others are split. For
+    bound is at most the best value found plus ``rtol`` times it, or, when
+    the caller says what it needs, its ``enough`` level (:meth:`maximize`);
+    the others are split. For
     ReLU the result is also capped by a global bound in closed form
     (``relu_spectral_bound``): in high dimension, where no partition
     fits a budget, that is the bound a user gets.
@@ -353,8 +354,15 @@ class BranchAndBound:
         enough : callable, optional
             ``enough(value) -> level``: an upper bound at or below ``level``
             is all the caller needs once the best value found is ``value``
-            (e.g. it already certifies the caller's gap). Boxes whose bound
-            is below it settle at once; the bound stays valid.
+            (e.g. it certifies the caller's gap). Given, it replaces
+            ``rtol`` and ``atol`` as the target, looser or tighter: boxes
+            whose bound is at most ``level`` settle (at most
+            ``value * (1 + 1e-12)`` when ``level`` is below that), the
+            others are split. The bound stays valid either way. (With the
+            looser of the two, a caller asking for a gap that ``rtol`` does
+            not reach got a bound just above its level, and a certificate
+            that failed by a hair: on a regularization path, a relative gap
+            of 1.07e-6 at tol 1e-6, ``rtol`` being 1e-7.)
         """
         features, q = _prepare(features, q)
         deadline = Deadline(self.max_time)
@@ -394,9 +402,10 @@ class BranchAndBound:
             if abs(value[j]) > best_value:
                 best_theta, best_value = centers[j].copy(), float(abs(value[j]))
                 best_sign = 1.0 if value[j] >= 0 else -1.0
-            threshold = best_value + max(self.atol, self.rtol * best_value)
-            if enough is not None:
-                threshold = max(threshold, float(enough(best_value)))
+            if enough is None:
+                threshold = best_value + max(self.atol, self.rtol * best_value)
+            else:
+                threshold = max(float(enough(best_value)), best_value * (1.0 + 1e-12))
             settled = alive & (bound <= threshold)
             if np.any(settled):
                 done_upper = max(done_upper, float(np.max(bound[settled])))
