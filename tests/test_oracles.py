@@ -53,6 +53,25 @@ def test_branch_and_bound_in_dimension_five_brackets_sampling():
     assert res.upper <= res.value * (1 + 1e-4) + 1e-15
 
 
+def test_branch_and_bound_meets_the_callers_level_tighter_or_looser_than_rtol():
+    """``enough`` replaces ``rtol``: a tighter level is met (not rtol's looser one), a looser one saves boxes."""
+    prob = _problem(5, 60)
+    q = np.random.default_rng(3).normal(size=60)
+    slack = mo.oracles.ROUNDING * prob.features.lipschitz_scale(q)
+    loose = mo.BranchAndBound(rtol=1e-3)
+    alone = loose.maximize(prob, q)
+    assert alone.upper > alone.value * (1 + 5e-4)  # rtol alone stops well above the tight level below
+    tight = loose.maximize(prob, q, enough=lambda value: value * (1 + 1e-4))
+    assert not tight.exhausted and tight.upper <= tight.value * (1 + 1e-4) + slack
+    assert tight.upper >= alone.value and tight.value >= alone.value * (1 - 1e-12)
+    strict = mo.BranchAndBound(rtol=1e-6)
+    exact = strict.maximize(prob, q)
+    boxes_strict = strict.last_stats["boxes"]
+    relaxed = strict.maximize(prob, q, enough=lambda value: value * (1 + 1e-4))
+    assert relaxed.upper <= relaxed.value * (1 + 1e-4) + slack and relaxed.upper >= exact.value
+    assert strict.last_stats["boxes"] < boxes_strict / 2
+
+
 def test_budget_keeps_the_bound_valid():
     prob = _problem(3, 40)
     q = np.random.default_rng(0).normal(size=40)
