@@ -94,14 +94,13 @@ evaluates ~100k boxes a call (0.4 s), nearly independent of tol (103k at
 the sphere below reg, not near the atoms. Both paths need a certificate per
 point, so the certificates (18.8 s warm, 16.2 s cold) cap the ratio at
 48.9 / 18.8 = 2.6x even if warm Frank-Wolfe cost nothing. Tried before
-that fix and not kept: restarting branch-and-bound from the previous
-point's boxes (idle machine): the leaves
+that fix and not kept (a niced job on the other core): restarting
+branch-and-bound from the previous point's boxes: the leaves
 evaluated directly cost 0.25 s instead of 0.43 s on the same q, but along
 the path they accumulate (129k leaves by the last point, no time saved);
 merged back one level at each call, the boxes dropped 25% and the time 5%
 (10.4 s against 10.9 s for the 29 certificates); certifying only below
-tol / 2 (fewer failed certificates; a niced job on the other core): 26.8 s
-warm, 48.1 s cold.
+tol / 2 (fewer failed certificates): 26.8 s warm, 48.1 s cold.
 
 Part B. Both L1 models choose the same reg and reach the same objective
 (1.1e-7 relative) there, but LassoCV's coordinate descent stops at its tol

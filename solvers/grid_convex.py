@@ -319,10 +319,8 @@ class GridConvex(Solver):
         except Exception as exc:  # an optional accelerator: any failure falls back to CVXPY
             return None, f"celer failed: {type(exc).__name__}: {exc}"
         weights, n_iter, solve_time, why = self._start_weights(grid), 0, 0.0, None
-        dense = DENSE_FRACTION * problem.n_samples
-        if np.count_nonzero(weights) >= dense:
-            return None, (f"the warm start has {np.count_nonzero(weights)} atoms >= {DENSE_FRACTION:g} n: "
-                          "the dense regime, where coordinate descent crawls")
+        if _dense(weights, problem):
+            return None, f"the warm start has {_dense(weights, problem)}"
         for celer_tol in CELER_TOLS:
             try:
                 start = time.perf_counter()
@@ -339,9 +337,8 @@ class GridConvex(Solver):
             if cert.relative_gap <= self.tol:
                 break
             why = f"celer's point has gridded relative gap {cert.relative_gap:.2e} > tol={self.tol:g}"
-            if np.count_nonzero(weights) >= dense:
-                return None, (f"{why} with {np.count_nonzero(weights)} atoms >= {DENSE_FRACTION:g} n at celer "
-                              f"tol {celer_tol:g}: the dense regime, where coordinate descent crawls")
+            if _dense(weights, problem):
+                return None, f"{why} at celer tol {celer_tol:g}, with {_dense(weights, problem)}"
         else:
             return None, why
         celer_objective = float(problem.data_fit(features @ weights) + problem.reg * np.abs(weights).sum())
@@ -418,6 +415,14 @@ class GridConvex(Solver):
                 **extra,
             },
         )
+
+
+def _dense(weights, problem):
+    """Why ``weights`` is in the dense regime (:data:`DENSE_FRACTION`), or ``""``."""
+    atoms = np.count_nonzero(weights)
+    if atoms < DENSE_FRACTION * problem.n_samples:
+        return ""
+    return f"{atoms} atoms >= {DENSE_FRACTION:g} n: the dense regime, where coordinate descent crawls"
 
 
 def _celer_fit(celer, problem, features, y, start, celer_tol, verbose):
